@@ -22,6 +22,7 @@ pub mod descriptor;
 pub mod digest;
 pub mod filter;
 pub mod id;
+pub mod json;
 pub mod manifest;
 pub mod media_type;
 pub mod platform;

@@ -1,0 +1,2 @@
+//! Placeholder bench, filled in with its module.
+fn main() {}
