@@ -28,6 +28,7 @@ pub mod media_type;
 pub mod platform;
 pub mod reference;
 pub mod store;
+pub mod url;
 
 /// A stable, machine-readable error code.
 ///
