@@ -26,6 +26,7 @@ pub mod json;
 pub mod manifest;
 pub mod media_type;
 pub mod platform;
+pub mod pull;
 pub mod reference;
 pub mod store;
 pub mod url;
