@@ -55,6 +55,8 @@
 //! (override with `HOIST_TEST_REGISTRY_BIN` / `HOIST_TEST_SKOPEO_BIN`). Everything listens on
 //! `127.0.0.1` only.
 
+#![warn(missing_docs)]
+
 use std::fmt;
 
 pub mod http;

@@ -332,22 +332,33 @@ fn read_log(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_default()
 }
 
+fn log_for_error(path: &Path) -> String {
+    let log = read_log(path);
+    if log.trim().is_empty() {
+        format!("({} is empty)", path.display())
+    } else {
+        log
+    }
+}
+
 fn wait_ready(child: &mut Child, port: u16, log_path: &Path, name: &str) -> Result<()> {
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
         if let Some(status) = child.try_wait()? {
             return Err(Error::msg(format!(
                 "{name} registry exited with {status} before answering; log:\n{}",
-                read_log(log_path)
+                log_for_error(log_path)
             )));
         }
-        if probe(port) {
+        // Our process must say it listens on our port (so an answer from some other server
+        // that raced us to the port is not taken for ours), and the port must answer HTTP.
+        if read_log(log_path).contains(&format!("listening on 127.0.0.1:{port}")) && probe(port) {
             return Ok(());
         }
         if Instant::now() >= deadline {
             return Err(Error::msg(format!(
                 "{name} registry on port {port} did not answer /v2/ within {START_TIMEOUT:?}; log:\n{}",
-                read_log(log_path)
+                log_for_error(log_path)
             )));
         }
         std::thread::sleep(Duration::from_millis(25));
