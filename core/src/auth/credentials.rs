@@ -109,27 +109,29 @@ pub(crate) const STANDARD: GeneralPurpose = GeneralPurpose::new(
 /// not. Trailing NUL bytes are cut from the password: containerd decodes into a buffer of
 /// `DecodedLen` bytes and trims them, so configs that carry them work there.
 /// CR and LF are skipped, as Go's decoder does.
-pub(crate) fn decode_auth(field: &str, encoded: &str) -> Result<(String, Secret), AuthError> {
-    let cleaned: Secret = Secret::new(encoded.replace(['\r', '\n'], ""));
-    let bytes = LENIENT
-        .decode(cleaned.expose())
-        .map_err(|_| AuthError::InvalidBase64 {
-            field: field.to_owned(),
-        })?;
+///
+/// `field` names the field in errors; it is only called on failure.
+pub(crate) fn decode_auth(
+    encoded: &str,
+    field: impl Fn() -> String,
+) -> Result<(String, Secret), AuthError> {
+    let bytes = if encoded.contains(['\r', '\n']) {
+        let cleaned = Secret::new(encoded.replace(['\r', '\n'], ""));
+        LENIENT.decode(cleaned.expose())
+    } else {
+        LENIENT.decode(encoded)
+    }
+    .map_err(|_| AuthError::InvalidBase64 { field: field() })?;
     let text = match String::from_utf8(bytes) {
         Ok(text) => Secret::new(text),
         Err(e) => {
             let mut raw = e.into_bytes();
             raw.iter_mut().for_each(|b| *b = 0);
-            return Err(AuthError::InvalidUtf8 {
-                field: field.to_owned(),
-            });
+            return Err(AuthError::InvalidUtf8 { field: field() });
         }
     };
     let Some((user, password)) = text.expose().split_once(':') else {
-        return Err(AuthError::MissingColon {
-            field: field.to_owned(),
-        });
+        return Err(AuthError::MissingColon { field: field() });
     };
     Ok((
         user.to_owned(),
@@ -169,7 +171,7 @@ mod tests {
             ("/w==", Err("auth-invalid-utf8")),
         ];
         for (input, want) in cases {
-            let got = decode_auth("auth", input);
+            let got = decode_auth(input, || "auth".into());
             match (got, want) {
                 (Ok((u, p)), Ok((wu, wp))) => {
                     assert_eq!((u.as_str(), p.expose()), (*wu, *wp), "{input}");

@@ -76,7 +76,7 @@ pub fn decode_auth_config(
         });
     }
     if !config.auth.is_empty() {
-        let (username, password) = decode_auth("auth", config.auth.expose())?;
+        let (username, password) = decode_auth(config.auth.expose(), || "auth".into())?;
         if username.is_empty() && password.is_empty() {
             return Ok(Credentials::Anonymous);
         }

@@ -383,8 +383,7 @@ fn decode_entry(
     let (username, password) = if text("auth").is_empty() {
         (text("username").to_owned(), Secret::new(text("password")))
     } else {
-        let field = format!("auths[{:?}].auth", excerpt(key));
-        match decode_auth(&field, text("auth")) {
+        match decode_auth(text("auth"), || format!("auths[{:?}].auth", excerpt(key))) {
             Ok(pair) => pair,
             Err(e) => return Ok(Err(e)),
         }

@@ -66,3 +66,113 @@ fn parse_json(bytes: &[u8], what: Document, limit: usize) -> Result<Value, AuthE
         detail: format!("invalid json at line {} column {}", e.line(), e.column()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every type that holds a secret prints without it, in `{:?}`, `{:#?}` and, where
+    /// implemented, `{}`.
+    #[test]
+    fn no_secret_in_debug() {
+        const S: &str = "S3CR3T-MARKER";
+        let b64 = credentials::encode_auth("user", &Secret::new(S));
+        let b64 = b64.expose();
+        let mut texts: Vec<String> = Vec::new();
+        let mut add = |t: String| texts.push(t);
+
+        let secret = Secret::new(S);
+        add(format!("{secret:?} {secret:#?} {secret}"));
+        let all = [
+            Credentials::Basic {
+                username: "user".into(),
+                password: Secret::new(S),
+            },
+            Credentials::IdentityToken {
+                username: "<token>".into(),
+                token: Secret::new(S),
+            },
+            Credentials::RegistryToken(Secret::new(S)),
+        ];
+        for c in &all {
+            add(format!("{c:?} {c:#?}"));
+            add(format!("{:?}", c.authorization_for_registry()));
+            add(format!("{:?}", Lookup::Credentials(c.clone())));
+        }
+        add(format!("{:?}", basic_authorization("user", &secret)));
+        add(format!("{:?}", bearer_authorization(&secret)));
+
+        let cri = AuthConfig {
+            username: "user".into(),
+            password: Secret::new(S),
+            auth: Secret::new(b64),
+            server_address: "r.example.com".into(),
+            identity_token: Secret::new(S),
+            registry_token: Secret::new(S),
+        };
+        add(format!("{cri:?} {cri:#?}"));
+        add(format!("{:?}", decode_auth_config(&cri, "r.example.com")));
+
+        let file = format!(
+            r#"{{"auths":{{"a.io":{{"auth":"{b64}"}},"b.io":{{"username":"u","password":"{S}"}},"c.io":{{"identitytoken":"{S}"}},"d.io":{{"registrytoken":"{S}"}},"e.io":{{"auth":"{S}"}}}}}}"#
+        );
+        let config = DockerConfig::parse(file.as_bytes()).expect("valid");
+        add(format!("{config:?} {config:#?}"));
+        for key in ["a.io", "b.io", "c.io", "d.io", "e.io"] {
+            add(format!("{:?}", config.lookup(key)));
+        }
+        let login = config.with_login("f.io", "u", &secret).expect("login");
+        add(format!("{login:?} {login}"));
+        let mut ring = Keyring::new();
+        ring.add(
+            &DockerConfig::parse(
+                br#"{"auths":{"a.io":{"username":"u","password":"S3CR3T-MARKER"}}}"#,
+            )
+            .expect("valid"),
+        )
+        .expect("valid");
+        add(format!("{ring:?} {:?}", ring.lookup("a.io/x")));
+        add(format!(
+            "{:?}",
+            parse_helper_output(format!(r#"{{"Username":"u","Secret":"{S}"}}"#).as_bytes())
+        ));
+
+        let challenges =
+            parse_challenges(&[r#"Bearer realm="https://auth.example.com/t",service="s""#])
+                .expect("valid");
+        let mut params = TokenParams::from_challenge(&challenges[0], false, &[]).expect("valid");
+        params.offline = true;
+        for c in &all[..2] {
+            for flow in [TokenFlow::Get, TokenFlow::OAuthPost] {
+                let request = token_request(&params, c, flow).expect("request");
+                add(format!("{request:?} {request:#?}"));
+            }
+        }
+        let token =
+            parse_token_response(format!(r#"{{"token":"{S}","refresh_token":"{S}"}}"#).as_bytes())
+                .expect("valid");
+        add(format!("{token:?} {:?}", token.authorization()));
+        let mut cache = TokenCache::default();
+        cache.insert(TokenKey::for_params(&params), &token, 0);
+        add(format!("{cache:?}"));
+        add(format!(
+            "{:?}",
+            cache.get(&TokenKey::for_params(&params), 0)
+        ));
+        add(format!("{:?}", HeaderValue::Secret(Secret::new(S))));
+        let realm_error = validate_realm(&format!("https://u:{S}@a.io/t"), false);
+        add(format!(
+            "{realm_error:?} {}",
+            realm_error
+                .clone()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        ));
+
+        for text in &texts {
+            assert!(!text.contains(S), "secret in {text}");
+            assert!(!text.contains(b64), "encoded secret in {text}");
+        }
+    }
+}
