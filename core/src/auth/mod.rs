@@ -176,3 +176,48 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// No parser panics on arbitrary input, and a parser's errors carry codes.
+        #[test]
+        fn parsers_never_panic(s in ".{0,200}", t in "[ -~]{0,80}") {
+            let _ = parse_challenges(&[s.as_str(), t.as_str()]);
+            let _ = validate_realm(&s, false);
+            let _ = validate_realm(&t, true);
+            let _ = parse_token_response(s.as_bytes());
+            let _ = parse_helper_output(s.as_bytes());
+            if let Ok(c) = DockerConfig::parse(s.as_bytes()) {
+                let _ = c.lookup(&t);
+                let _ = c.with_login(&t, "u", &Secret::new("p"));
+                let _ = c.without(&t);
+            }
+            let _ = urls_match(&s, &t);
+            let _ = urls_match(&t, &s);
+            let config = AuthConfig {
+                auth: Secret::new(t.clone()),
+                server_address: s.clone(),
+                ..AuthConfig::default()
+            };
+            let _ = decode_auth_config(&config, &t);
+        }
+
+        /// Challenge-shaped input: tokens, quotes, escapes, commas and spaces.
+        #[test]
+        fn challenge_grammar_never_panics(s in r#"[A-Za-z=", \\\t]{0,120}"#) {
+            let _ = parse_challenges(&[s.as_str()]);
+        }
+
+        /// Glob-shaped keys against host-shaped names.
+        #[test]
+        fn globs_never_panic(g in r"[a-c*?\[\]\\^.:/-]{0,40}", n in r"[a-c.:/]{0,40}") {
+            let _ = urls_match(&g, &n);
+        }
+    }
+}
