@@ -1,31 +1,34 @@
 //! The pull machine's side of registry auth: which challenge an origin answered with,
 //! which credentials belong to which registry, and which bearer tokens are cached until
-//! when (distribution `docs/spec/auth/token.md`).
+//! when (distribution `docs/spec/auth/token.md`, `oauth.md`).
 //!
 //! Credentials are asked for lazily, once per registry name, only after a `401`: an
-//! anonymous pull never runs a credential helper. Tokens are keyed by realm, service and
-//! scope and expire at `issued + expires_in` of host-monotonic time; an expired or
-//! `insufficient_scope` token is replaced by a new token request, never retried as is.
+//! anonymous pull never runs a credential helper. Tokens live in [`TokenCache`], keyed by
+//! realm, service and scopes, and expire against the host-monotonic time the machine is
+//! given. A `401` that carries `error="insufficient_scope"` replaces the origin's token
+//! parameters with the new challenge's scopes, so the next attempt asks for a new token.
 
 use std::collections::HashMap;
 
-use super::io::{CredentialId, HeaderValue, Method};
+use super::io::{CredentialId, Method};
 use super::PullError;
-use crate::auth::{self, Credentials, Secret};
+use crate::auth::{
+    self, Credentials, HeaderValue, Secret, TokenCache, TokenFlow, TokenKey, TokenParams,
+};
 use crate::url::{Scheme, Url};
 
 /// What a fetch that met a challenge must do next.
 #[derive(Debug)]
 pub(super) enum AuthNext {
-    /// Resend now: the auth flow can produce an `Authorization` value.
+    /// Resend now: the flow can produce an `Authorization` value.
     Ready,
     /// Ask the host for credentials for `host`, then come back.
     NeedCredentials { id: CredentialId, host: String },
-    /// Fetch token `key` (a new token request).
+    /// Send token request `key`.
     FetchToken { key: u64 },
     /// Another fetch already waits for the same credentials or token.
     Waiting,
-    /// Nothing can satisfy the challenge (no credentials, unsupported scheme).
+    /// Nothing can satisfy the challenge (no usable credentials, unsupported scheme).
     Refused,
 }
 
@@ -38,43 +41,58 @@ pub(super) struct TokenHttp {
     pub body: Option<Secret>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Scheme_ {
-    Basic,
-    Bearer { realm: String, service: Option<String>, extra_scope: Option<String> },
+#[derive(Clone, Debug)]
+enum OriginAuth {
+    Basic { cred_host: String },
+    Bearer { cred_host: String, params: TokenParams },
 }
 
-#[derive(Clone, Debug)]
-struct OriginAuth {
-    scheme: Scheme_,
-    cred_host: String,
-    registry_scheme: Scheme,
+impl OriginAuth {
+    fn cred_host(&self) -> &str {
+        match self {
+            OriginAuth::Basic { cred_host } | OriginAuth::Bearer { cred_host, .. } => cred_host,
+        }
+    }
 }
 
 #[derive(Debug)]
 enum CredState {
-    Pending(CredentialId),
+    Pending,
     Known(Credentials),
 }
-
-type TokenKey = (String, Option<String>, Vec<String>);
 
 #[derive(Debug)]
 struct PendingToken {
     key: TokenKey,
-    request: TokenHttp,
+    params: TokenParams,
+    flow: TokenFlow,
+    cred_host: String,
     waiters: Vec<u64>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct AuthFlow {
     next_id: u64,
     origins: HashMap<String, OriginAuth>,
     creds: HashMap<String, CredState>,
     cred_ids: HashMap<CredentialId, String>,
     cred_waiters: HashMap<String, Vec<u64>>,
-    tokens: HashMap<TokenKey, (Secret, u64)>,
+    tokens: TokenCache,
     pending: HashMap<u64, PendingToken>,
+}
+
+impl Default for AuthFlow {
+    fn default() -> Self {
+        AuthFlow {
+            next_id: 0,
+            origins: HashMap::new(),
+            creds: HashMap::new(),
+            cred_ids: HashMap::new(),
+            cred_waiters: HashMap::new(),
+            tokens: TokenCache::new(64),
+            pending: HashMap::new(),
+        }
+    }
 }
 
 fn origin_key(origin: &Url) -> String {
@@ -90,122 +108,160 @@ impl AuthFlow {
         scope: &str,
         cred_host: &str,
     ) -> Result<(), PullError> {
-        let mut chosen: Option<Scheme_> = None;
-        for h in headers {
-            for c in auth::parse_challenges(h)? {
-                match c.scheme() {
-                    auth::ChallengeScheme::Bearer => {
-                        let realm = c.realm().ok_or(PullError::Unauthorized { host: origin.authority() })?.to_owned();
-                        let extra_scope = c.scope().filter(|s| *s != scope).map(str::to_owned);
-                        chosen = Some(Scheme_::Bearer {
-                            realm,
-                            service: c.service().map(str::to_owned),
-                            extra_scope,
-                        });
-                    }
-                    auth::ChallengeScheme::Basic if chosen.is_none() => chosen = Some(Scheme_::Basic),
-                    _ => {}
-                }
-            }
-        }
-        let scheme = chosen.ok_or(PullError::Unauthorized { host: origin.authority() })?;
-        self.origins.insert(
-            origin_key(origin),
-            OriginAuth { scheme, cred_host: cred_host.to_owned(), registry_scheme: origin.scheme() },
-        );
+        let challenges = auth::parse_challenges(headers)?;
+        let refused = || PullError::Unauthorized {
+            host: origin.authority(),
+        };
+        let chosen = auth::preferred_challenge(&challenges).ok_or_else(refused)?;
+        let state = match chosen.scheme() {
+            auth::Scheme::Bearer => OriginAuth::Bearer {
+                cred_host: cred_host.to_owned(),
+                params: TokenParams::from_challenge(
+                    chosen,
+                    origin.scheme() == Scheme::Http,
+                    &[scope.to_owned()],
+                )?,
+            },
+            auth::Scheme::Basic => OriginAuth::Basic {
+                cred_host: cred_host.to_owned(),
+            },
+            auth::Scheme::Other(_) => return Err(refused()),
+        };
+        self.origins.insert(origin_key(origin), state);
         Ok(())
     }
 
-    fn scopes(scope: &str, extra: &Option<String>) -> Vec<String> {
-        let mut v = vec![scope.to_owned()];
-        if let Some(e) = extra {
-            for s in e.split(' ').filter(|s| !s.is_empty()) {
-                if !v.iter().any(|x| x == s) {
-                    v.push(s.to_owned());
-                }
-            }
+    fn known_credentials(&self, host: &str) -> Option<&Credentials> {
+        match self.creds.get(host)? {
+            CredState::Known(c) => Some(c),
+            CredState::Pending => None,
         }
-        v.sort();
-        v
     }
 
     /// Decides how fetch `fetch` gets past the challenge of `origin`.
-    pub fn next(&mut self, origin: &Url, scope: &str, fetch: u64, now: u64, _registry_scheme: Scheme) -> Result<AuthNext, PullError> {
+    pub fn next(&mut self, origin: &Url, fetch: u64, now: u64) -> Result<AuthNext, PullError> {
         let Some(o) = self.origins.get(&origin_key(origin)).cloned() else {
             return Ok(AuthNext::Refused);
         };
-        let creds = match self.creds.get(&o.cred_host) {
+        let host = o.cred_host().to_owned();
+        let creds = match self.creds.get(&host) {
             None => {
                 self.next_id += 1;
                 let id = CredentialId(self.next_id);
-                self.creds.insert(o.cred_host.clone(), CredState::Pending(id));
-                self.cred_ids.insert(id, o.cred_host.clone());
-                self.cred_waiters.entry(o.cred_host.clone()).or_default().push(fetch);
-                return Ok(AuthNext::NeedCredentials { id, host: o.cred_host });
+                self.creds.insert(host.clone(), CredState::Pending);
+                self.cred_ids.insert(id, host.clone());
+                self.cred_waiters.entry(host.clone()).or_default().push(fetch);
+                return Ok(AuthNext::NeedCredentials { id, host });
             }
-            Some(CredState::Pending(_)) => {
-                self.cred_waiters.entry(o.cred_host.clone()).or_default().push(fetch);
+            Some(CredState::Pending) => {
+                self.cred_waiters.entry(host).or_default().push(fetch);
                 return Ok(AuthNext::Waiting);
             }
             Some(CredState::Known(c)) => c.clone(),
         };
-        match (&o.scheme, &creds) {
-            (_, Credentials::RegistryToken(_)) => Ok(AuthNext::Ready),
-            (Scheme_::Basic, Credentials::Basic { .. }) => Ok(AuthNext::Ready),
-            (Scheme_::Basic, _) => Ok(AuthNext::Refused),
-            (Scheme_::Bearer { realm, service, extra_scope }, _) => {
-                let key: TokenKey = (realm.clone(), service.clone(), Self::scopes(scope, extra_scope));
-                if self.tokens.get(&key).is_some_and(|(_, exp)| *exp > now) {
-                    return Ok(AuthNext::Ready);
-                }
-                if let Some((k, p)) = self.pending.iter_mut().find(|(_, p)| p.key == key) {
-                    let _ = k;
-                    p.waiters.push(fetch);
-                    return Ok(AuthNext::Waiting);
-                }
-                let request = build_token_request(realm, service.as_deref(), &key.2, &creds, o.registry_scheme)?;
-                self.next_id += 1;
-                let k = self.next_id;
-                self.pending.insert(k, PendingToken { key, request, waiters: vec![fetch] });
-                Ok(AuthNext::FetchToken { key: k })
-            }
+        let params = match (&o, &creds) {
+            (_, Credentials::RegistryToken(_)) => return Ok(AuthNext::Ready),
+            (OriginAuth::Basic { .. }, Credentials::Basic { .. }) => return Ok(AuthNext::Ready),
+            (OriginAuth::Basic { .. }, _) => return Ok(AuthNext::Refused),
+            (OriginAuth::Bearer { params, .. }, _) => params.clone(),
+        };
+        let key = TokenKey::for_params(&params);
+        if self.tokens.get(&key, now).is_some() {
+            return Ok(AuthNext::Ready);
         }
+        if let Some(p) = self.pending.values_mut().find(|p| p.key == key) {
+            p.waiters.push(fetch);
+            return Ok(AuthNext::Waiting);
+        }
+        let Some(flow) = auth::preferred_flow(&creds) else {
+            return Ok(AuthNext::Ready);
+        };
+        self.next_id += 1;
+        let k = self.next_id;
+        self.pending.insert(
+            k,
+            PendingToken {
+                key,
+                params,
+                flow,
+                cred_host: host,
+                waiters: vec![fetch],
+            },
+        );
+        Ok(AuthNext::FetchToken { key: k })
     }
 
-    /// The `Authorization` value for a request to `origin` needing `scope`, if the flow
-    /// has one that is still valid at `now`.
-    pub fn authorization(&self, origin: &Url, scope: &str, now: u64) -> Option<Secret> {
+    /// The `Authorization` value for a request to `origin`, if the flow has one that is
+    /// still valid at `now`.
+    pub fn authorization(&self, origin: &Url, now: u64) -> Option<Secret> {
         let o = self.origins.get(&origin_key(origin))?;
-        let creds = match self.creds.get(&o.cred_host)? {
-            CredState::Known(c) => c,
-            CredState::Pending(_) => return None,
-        };
-        match (&o.scheme, creds) {
+        let creds = self.known_credentials(o.cred_host())?;
+        match (o, creds) {
             (_, Credentials::RegistryToken(t)) => Some(auth::bearer_authorization(t)),
-            (Scheme_::Basic, c) => c.authorization_for_registry(),
-            (Scheme_::Bearer { realm, service, extra_scope }, _) => {
-                let key: TokenKey = (realm.clone(), service.clone(), Self::scopes(scope, extra_scope));
-                let (token, exp) = self.tokens.get(&key)?;
-                (*exp > now).then(|| auth::bearer_authorization(token))
-            }
+            (OriginAuth::Basic { .. }, c) => c.authorization_for_registry(),
+            (OriginAuth::Bearer { params, .. }, _) => self
+                .tokens
+                .get(&TokenKey::for_params(params), now)
+                .map(auth::bearer_authorization),
         }
     }
 
     /// Stores credentials from the host; returns the fetches waiting for them.
-    pub fn credentials_arrived(&mut self, id: CredentialId, creds: Credentials) -> Result<Vec<u64>, PullError> {
+    pub fn credentials_arrived(
+        &mut self,
+        id: CredentialId,
+        creds: Credentials,
+    ) -> Result<Vec<u64>, PullError> {
         let Some(host) = self.cred_ids.remove(&id) else {
-            return Err(PullError::HostContract { what: "credentials for a lookup that was never asked" });
+            return Err(PullError::HostContract {
+                what: "credentials for a lookup that was never asked",
+            });
         };
         self.creds.insert(host.clone(), CredState::Known(creds));
         Ok(self.cred_waiters.remove(&host).unwrap_or_default())
     }
 
-    /// The request for pending token `key`.
+    /// The HTTP request for pending token `key`.
     pub fn token_request(&self, key: u64) -> Result<TokenHttp, PullError> {
-        self.pending
+        let p = self.pending.get(&key).ok_or(PullError::HostContract {
+            what: "unknown token request",
+        })?;
+        let creds = self.credentials_for_pending(p).unwrap_or_default();
+        let req = auth::token_request(&p.params, &creds, p.flow)?;
+        Ok(TokenHttp {
+            method: match req.method {
+                auth::Method::Get => Method::Get,
+                auth::Method::Post => Method::Post,
+            },
+            url: Url::parse(&req.url)?,
+            headers: req
+                .headers
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect(),
+            body: req.body,
+        })
+    }
+
+    fn credentials_for_pending(&self, p: &PendingToken) -> Option<Credentials> {
+        self.known_credentials(&p.cred_host).cloned()
+    }
+
+    /// A token request failed with `status`: switch an OAuth2 POST to GET where containerd
+    /// would (`true`: resend the token fetch), or give up (`false`).
+    pub fn token_failed(&mut self, key: u64, status: u16) -> bool {
+        let creds = self
+            .pending
             .get(&key)
-            .map(|p| p.request.clone())
-            .ok_or(PullError::HostContract { what: "unknown token request" })
+            .and_then(|p| self.credentials_for_pending(p))
+            .unwrap_or_default();
+        match self.pending.get_mut(&key) {
+            Some(p) if p.flow == TokenFlow::OAuthPost && auth::fallback_to_get(status, &creds) => {
+                p.flow = TokenFlow::Get;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Parses a token response; caches it; returns the fetches waiting for it.
@@ -213,32 +269,8 @@ impl AuthFlow {
         let Some(p) = self.pending.remove(&key) else {
             return Ok(Vec::new());
         };
-        let token = auth::TokenResponse::parse(body)?;
-        let expires_at = now.saturating_add(token.expires_in_secs().saturating_mul(1000));
-        self.tokens.insert(p.key, (token.token().clone(), expires_at));
+        let token = auth::parse_token_response(body)?;
+        self.tokens.insert(p.key, &token, now);
         Ok(p.waiters)
     }
-}
-
-fn build_token_request(
-    realm: &str,
-    service: Option<&str>,
-    scopes: &[String],
-    creds: &Credentials,
-    registry_scheme: Scheme,
-) -> Result<TokenHttp, PullError> {
-    let realm = auth::validate_realm(realm, registry_scheme == Scheme::Http)?;
-    let req = auth::TokenRequest::new(&realm, service, scopes, creds)?;
-    let url = Url::parse(req.url())?;
-    let headers = req
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), HeaderValue::Secret(v.clone())))
-        .collect();
-    Ok(TokenHttp {
-        method: if req.is_post() { Method::Post } else { Method::Get },
-        url,
-        headers,
-        body: req.body().cloned(),
-    })
 }

@@ -387,7 +387,6 @@ impl Puller {
             let ep = self.endpoint();
             Url::from_parts(ep.scheme, &ep.authority, "/")?
         };
-        let scope = self.scope();
         let user_agent = self.config.user_agent.clone();
         let now = self.now;
         let Some(f) = self.fetches.get_mut(&k) else {
@@ -422,7 +421,7 @@ impl Puller {
                 // Credentials go only to the registry's own origin (never across a
                 // redirect to another origin, never to foreign-layer URLs).
                 if f.with_auth && f.url.same_origin(&registry_origin) {
-                    if let Some(a) = self.auth.authorization(&registry_origin, &scope, now) {
+                    if let Some(a) = self.auth.authorization(&registry_origin, now) {
                         headers.push(("authorization".into(), HeaderValue::Secret(a)));
                     }
                 }
@@ -512,8 +511,16 @@ impl Puller {
                     (BodyAction::Discard, AfterBody::AwaitAuth)
                 }
             }
-            401 | 403 if is_token => {
-                (BodyAction::Discard, AfterBody::Fail(PullError::Unauthorized { host }))
+            s @ (400..=405) if is_token => {
+                let key = match purpose {
+                    Purpose::Token { key } => key,
+                    _ => 0,
+                };
+                if self.auth.token_failed(key, s) {
+                    (BodyAction::Discard, AfterBody::Resend)
+                } else {
+                    (BodyAction::Discard, AfterBody::Fail(PullError::Unauthorized { host }))
+                }
             }
             403 => (BodyAction::Discard, AfterBody::Fail(PullError::Denied { host })),
             404 => match &purpose {
@@ -703,9 +710,8 @@ impl Puller {
             let ep = self.endpoint();
             Url::from_parts(ep.scheme, &ep.authority, "/")?
         };
-        let scope = self.scope();
         let host = self.endpoint().authority.clone();
-        match self.auth.next(&origin, &scope, k, self.now, self.endpoint().scheme)? {
+        match self.auth.next(&origin, k, self.now)? {
             AuthNext::Ready => self.send(k),
             AuthNext::NeedCredentials { id, host } => {
                 self.out.push_back(Output::NeedCredentials { id, host });
