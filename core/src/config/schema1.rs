@@ -175,19 +175,25 @@ fn fix_layers(entries: &mut Vec<Entry<'_>>) -> Result<(), ConfigError> {
         }
         last = Some(id);
     }
-    // Backwards, so indices below `i` stay valid while entries are removed.
-    let mut i = entries.len().saturating_sub(1);
-    while i > 0 {
-        i -= 1;
-        let (Some(cur), Some(next)) = (entries.get(i), entries.get(i + 1)) else {
-            break;
-        };
-        if cur.compat.id == next.compat.id {
-            entries.remove(i);
-        } else if cur.compat.parent != next.compat.id {
-            return Err(ConfigError::Schema1InvalidParent { index: cur.index });
+    // Upstream walks backwards, deleting an entry when the next (older) one has the same
+    // id and otherwise checking the parent link. A deleted entry's id equals its
+    // successor's, so the links checked are the same without deleting as it goes; the
+    // first error upstream finds is the one at the highest index.
+    for pair in entries.windows(2).rev() {
+        if let [cur, next] = pair {
+            if cur.compat.id != next.compat.id && cur.compat.parent != next.compat.id {
+                return Err(ConfigError::Schema1InvalidParent { index: cur.index });
+            }
         }
     }
+    // Keep the last (oldest) entry of each run of equal ids, in one pass.
+    let drop: Vec<bool> = entries
+        .windows(2)
+        .map(|pair| matches!(pair, [cur, next] if cur.compat.id == next.compat.id))
+        .chain(std::iter::once(false))
+        .collect();
+    let mut flags = drop.into_iter();
+    entries.retain(|_| !flags.next().unwrap_or(false));
     Ok(())
 }
 
@@ -387,6 +393,18 @@ mod tests {
         let got = to_config(&history, &[Digest::sha256_of(b"x")]).expect("converts");
         assert_eq!(got.config.architecture(), "arm64");
         assert_eq!(got.layers, vec![blob(1)]);
+        assert_eq!(got.config.history().len(), 1);
+    }
+
+    #[test]
+    fn linear_in_history_length() {
+        // 20 000 entries sharing one id collapse to one; a quadratic removal would crawl.
+        let one = format!(
+            r#"{{"id":"{}","os":"linux","architecture":"amd64"}}"#,
+            id('a')
+        );
+        let history: Vec<(String, Digest)> = (0..20_000).map(|_| (one.clone(), blob(1))).collect();
+        let got = to_config(&history, &[Digest::sha256_of(b"x")]).expect("converts");
         assert_eq!(got.config.history().len(), 1);
     }
 
