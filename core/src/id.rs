@@ -278,6 +278,17 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn every_prefix_of_an_id_matches_it(data in proptest::collection::vec(proptest::num::u8::ANY, 0..64), k in 1usize..=64) {
+            let id = Digest::sha256_of(&data);
+            let p = IdPrefix::parse(&id.encoded()[..k]).expect("hex prefix");
+            proptest::prop_assert!(p.matches(&id));
+            proptest::prop_assert!(looks_like_id(id.as_str()));
+            let _ = IdPrefix::parse(&String::from_utf8_lossy(&data));
+        }
+    }
+
     #[test]
     fn prefix_direction() {
         // The ID must start with the prefix, not the prefix with the ID (cri-o MatchesID bug).

@@ -51,8 +51,8 @@ pub use time::Timestamp;
 
 use fields::{invalid, join};
 
-/// Largest config accepted, in bytes (4 MiB, containerd's and containers/image's limit for
-/// a config blob). Checked before any parsing.
+/// Largest config accepted, in bytes: 4 MiB, containers/image's `iolimits.MaxConfigBodySize`
+/// ("considered to be greatly sufficient"). Checked before any parsing.
 pub const MAX_CONFIG_SIZE: usize = 4 * 1024 * 1024;
 
 /// Why bytes are not a usable image config, or why a config does not fit its manifest.
@@ -222,7 +222,7 @@ pub(crate) fn strict_value(raw: &[u8]) -> Result<Value, ConfigError> {
 ///
 /// Serialising it (serde) gives the typed view with unknown fields merged back in, which is
 /// what `inspect` prints; it is not the original document, which is [`ImageConfig::raw`].
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ImageConfig {
     #[serde(skip)]
     raw: Vec<u8>,
@@ -249,7 +249,7 @@ pub struct ImageConfig {
 
 /// The execution defaults of an image (`config` in image-spec `config.md`, Docker's
 /// `ContainerConfig` subset). Every field is optional; unknown fields land in `extra`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ExecConfig {
     /// `User`: `user`, `uid`, `user:group`, `uid:gid`, … (see [`ImageConfig::user`]).
@@ -894,6 +894,33 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(parse_user(input), *want, "{input}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let _ = ImageConfig::parse(&bytes);
+        }
+
+        #[test]
+        fn never_panics_on_json_like(s in r#"[{}\[\]",:0-9a-zA-Z. \\-]{0,200}"#) {
+            let _ = ImageConfig::parse(s.as_bytes());
+            let _ = schema1::to_config(&[(s.clone(), Digest::sha256_of(b""))], &[]);
+            let _ = Timestamp::parse(&s);
+            let _ = parse_user(&s);
+        }
+
+        #[test]
+        fn never_panics_on_mutated_config(pos in 0usize..400, byte in proptest::num::u8::ANY) {
+            let mut doc = minimal(r#","created":"2015-10-31T22:22:56Z","config":{"Env":["A=1"],"Labels":{"a":"b"},"Healthcheck":{"Interval":1}},"history":[{"empty_layer":true}]"#).into_bytes();
+            if let Some(b) = doc.get_mut(pos) {
+                *b = byte;
+            }
+            let _ = ImageConfig::parse(&doc);
+            if let Ok(text) = String::from_utf8(doc) {
+                let _ = schema1::to_config(&[(text, Digest::sha256_of(b""))], &[]);
+            }
         }
     }
 

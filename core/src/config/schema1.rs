@@ -396,6 +396,24 @@ mod tests {
         assert_eq!(got.config.history().len(), 1);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_mutated_entries(pos in 0usize..420, byte in proptest::num::u8::ANY, legacy in proptest::bool::ANY) {
+            let version = if legacy { "1.6.0" } else { "1.9.0" };
+            let text = format!(
+                r#"{{"id":"{}","docker_version":"{version}","os":"linux","architecture":"amd64","created":"2015-01-01T00:00:00Z","config":{{"Cmd":"sh","Env":["A=<&>"],"Labels":{{"a":"b"}},"Volumes":{{"/v":{{}}}},"Healthcheck":{{"Test":["NONE"]}}}},"container_config":{{"Cmd":["x"]}},"Size":1}}"#,
+                id('a')
+            );
+            let mut bytes = text.into_bytes();
+            if let Some(b) = bytes.get_mut(pos) {
+                *b = byte;
+            }
+            if let Ok(entry) = String::from_utf8(bytes) {
+                let _ = to_config(&[(entry, blob(1))], &[blob(2)]);
+            }
+        }
+    }
+
     #[test]
     fn linear_in_history_length() {
         // 20 000 entries sharing one id collapse to one; a quadratic removal would crawl.
