@@ -32,177 +32,30 @@
 //! [`schema1`] converts a Docker schema 1 manifest's history into a config.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::digest::Digest;
-use crate::json::{self, StrictError};
-use crate::ErrorCode;
+use crate::json;
 
+mod error;
 mod fields;
 mod gojson;
 pub mod schema1;
+mod sections;
 mod time;
 mod v1image;
 
+pub use error::ConfigError;
 pub use time::Timestamp;
 
-use fields::{invalid, join};
+use fields::invalid;
+use sections::{exec_config, histories, root_fs};
 
 /// Largest config accepted, in bytes: 4 MiB, containers/image's `iolimits.MaxConfigBodySize`
 /// ("considered to be greatly sufficient"). Checked before any parsing.
 pub const MAX_CONFIG_SIZE: usize = 4 * 1024 * 1024;
-
-/// Why bytes are not a usable image config, or why a config does not fit its manifest.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The document is larger than [`MAX_CONFIG_SIZE`].
-    TooLarge {
-        /// Size of the document in bytes.
-        size: usize,
-        /// The limit.
-        limit: usize,
-    },
-    /// An object holds the same key twice.
-    DuplicateKey {
-        /// The repeated key, cut to 80 characters.
-        key: String,
-    },
-    /// Bytes follow the top-level JSON value.
-    TrailingData,
-    /// Arrays and objects nest deeper than [`crate::json::MAX_DEPTH`].
-    TooDeep,
-    /// Not JSON at all.
-    InvalidJson {
-        /// serde_json's description (line and column, never the input).
-        message: String,
-    },
-    /// A required field is absent or `null`.
-    MissingField {
-        /// Path of the field, such as `rootfs.type`.
-        field: String,
-    },
-    /// A field has the wrong type or an unacceptable value.
-    InvalidField {
-        /// Path of the field, such as `config.Env[2]`.
-        field: String,
-        /// What the field must be.
-        expected: &'static str,
-    },
-    /// A string is not an RFC 3339 timestamp ([`Timestamp::parse`]).
-    InvalidTimestamp {
-        /// The rejected input, cut to 80 characters.
-        input: String,
-    },
-    /// `rootfs.diff_ids` does not have one entry per manifest layer.
-    DiffIdsMismatch {
-        /// Number of diff IDs in the config.
-        diff_ids: usize,
-        /// Number of layers in the manifest.
-        layers: usize,
-    },
-    /// The history's non-empty entries do not match the manifest layers one to one.
-    HistoryMismatch {
-        /// History entries without `empty_layer: true`.
-        non_empty: usize,
-        /// Number of layers in the manifest.
-        layers: usize,
-    },
-    /// A schema 1 manifest has no history entries to convert.
-    Schema1Empty,
-    /// A schema 1 v1Compatibility `id` is not 64 lowercase hex characters.
-    Schema1InvalidId {
-        /// Index of the history entry, newest first as in the manifest.
-        index: usize,
-    },
-    /// A schema 1 v1Compatibility `id` appears twice, not next to each other.
-    Schema1DuplicateId {
-        /// Index of the later history entry.
-        index: usize,
-    },
-    /// A schema 1 v1Compatibility `parent` is not the `id` of the next (older) entry, or
-    /// the oldest entry has a parent.
-    Schema1InvalidParent {
-        /// Index of the history entry.
-        index: usize,
-    },
-}
-
-impl ErrorCode for ConfigError {
-    fn code(&self) -> &'static str {
-        match self {
-            ConfigError::TooLarge { .. } => "config-too-large",
-            ConfigError::DuplicateKey { .. } => "duplicate-key",
-            ConfigError::TrailingData => "trailing-data",
-            ConfigError::TooDeep => "json-too-deep",
-            ConfigError::InvalidJson { .. } => "invalid-json",
-            ConfigError::MissingField { .. } => "missing-field",
-            ConfigError::InvalidField { .. } => "invalid-field",
-            ConfigError::InvalidTimestamp { .. } => "invalid-timestamp",
-            ConfigError::DiffIdsMismatch { .. } => "diff-ids-mismatch",
-            ConfigError::HistoryMismatch { .. } => "history-mismatch",
-            ConfigError::Schema1Empty => "schema1-empty",
-            ConfigError::Schema1InvalidId { .. } => "schema1-invalid-id",
-            ConfigError::Schema1DuplicateId { .. } => "schema1-duplicate-id",
-            ConfigError::Schema1InvalidParent { .. } => "schema1-invalid-parent",
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::TooLarge { size, limit } => {
-                write!(f, "image config too large: {size} bytes, limit {limit}")
-            }
-            ConfigError::DuplicateKey { key } => write!(f, "image config: duplicate key {key:?}"),
-            ConfigError::TrailingData => f.write_str("image config: trailing data after the json value"),
-            ConfigError::TooDeep => write!(f, "image config: json nested deeper than {}", json::MAX_DEPTH),
-            ConfigError::InvalidJson { message } => write!(f, "image config: invalid json: {message}"),
-            ConfigError::MissingField { field } => write!(f, "image config: missing field {field}"),
-            ConfigError::InvalidField { field, expected } => {
-                write!(f, "image config: field {field} must be {expected}")
-            }
-            ConfigError::InvalidTimestamp { input } => {
-                write!(f, "invalid rfc 3339 timestamp: {input:?}")
-            }
-            ConfigError::DiffIdsMismatch { diff_ids, layers } => write!(
-                f,
-                "image config has {diff_ids} diff ids but the manifest has {layers} layers"
-            ),
-            ConfigError::HistoryMismatch { non_empty, layers } => write!(
-                f,
-                "image config history has {non_empty} non-empty entries but the manifest has {layers} layers"
-            ),
-            ConfigError::Schema1Empty => f.write_str("schema1 manifest has no history"),
-            ConfigError::Schema1InvalidId { index } => {
-                write!(f, "schema1 history[{index}]: id is not 64 lowercase hex characters")
-            }
-            ConfigError::Schema1DuplicateId { index } => {
-                write!(f, "schema1 history[{index}]: id appears more than once")
-            }
-            ConfigError::Schema1InvalidParent { index } => {
-                write!(f, "schema1 history[{index}]: parent does not match the next layer id")
-            }
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-impl From<StrictError> for ConfigError {
-    fn from(e: StrictError) -> Self {
-        match e {
-            StrictError::DuplicateKey(key) => ConfigError::DuplicateKey { key },
-            StrictError::TrailingData => ConfigError::TrailingData,
-            StrictError::TooDeep => ConfigError::TooDeep,
-            StrictError::Syntax(message) => ConfigError::InvalidJson { message },
-        }
-    }
-}
 
 /// Checks size and strictness, then parses to a `serde_json::Value`.
 pub(crate) fn strict_value(raw: &[u8]) -> Result<Value, ConfigError> {
@@ -585,118 +438,10 @@ impl ImageConfig {
     }
 }
 
-fn exec_config(map: Map<String, Value>) -> Result<ExecConfig, ConfigError> {
-    let mut c = ExecConfig::default();
-    for (key, v) in map {
-        let field = join("config", &key);
-        let f = field.as_str();
-        match key.as_str() {
-            "User" => c.user = fields::string(v, f)?,
-            "ExposedPorts" => c.exposed_ports = fields::string_set(v, f)?,
-            "Env" => {
-                let env = fields::strings(v, f)?;
-                for (i, e) in env.iter().flatten().enumerate() {
-                    // image-spec schema/validator.go: `^[^=]+=.*$`.
-                    if !matches!(e.find('='), Some(pos) if pos > 0) {
-                        return Err(invalid(&format!("{f}[{i}]"), "NAME=value"));
-                    }
-                }
-                c.env = env;
-            }
-            "Entrypoint" => c.entrypoint = fields::strings(v, f)?,
-            "Cmd" => c.cmd = fields::strings(v, f)?,
-            "Volumes" => c.volumes = fields::string_set(v, f)?,
-            "WorkingDir" => c.working_dir = fields::string(v, f)?,
-            "Labels" => c.labels = fields::string_map(v, f)?,
-            "StopSignal" => c.stop_signal = fields::string(v, f)?,
-            "ArgsEscaped" => c.args_escaped = fields::boolean(v, f)?,
-            "Healthcheck" => c.healthcheck = fields::object(v, f)?.map(healthcheck).transpose()?,
-            "OnBuild" => c.on_build = fields::strings(v, f)?,
-            "Shell" => c.shell = fields::strings(v, f)?,
-            _ => {
-                c.extra.insert(key, v);
-            }
-        }
-    }
-    Ok(c)
-}
-
-fn healthcheck(map: Map<String, Value>) -> Result<Healthcheck, ConfigError> {
-    let mut h = Healthcheck::default();
-    for (key, v) in map {
-        let field = join("config.Healthcheck", &key);
-        let f = field.as_str();
-        match key.as_str() {
-            "Test" => h.test = fields::strings(v, f)?,
-            "Interval" => h.interval = fields::integer(v, f)?,
-            "Timeout" => h.timeout = fields::integer(v, f)?,
-            "StartPeriod" => h.start_period = fields::integer(v, f)?,
-            "StartInterval" => h.start_interval = fields::integer(v, f)?,
-            "Retries" => h.retries = fields::integer(v, f)?,
-            _ => {
-                h.extra.insert(key, v);
-            }
-        }
-    }
-    Ok(h)
-}
-
-fn root_fs(map: Map<String, Value>) -> Result<RootFs, ConfigError> {
-    let mut kind = None;
-    let mut diff_ids = Vec::new();
-    let mut extra = Map::new();
-    for (key, v) in map {
-        match key.as_str() {
-            "type" => kind = fields::string(v, "rootfs.type")?,
-            "diff_ids" => diff_ids = fields::digests(v, "rootfs.diff_ids")?.unwrap_or_default(),
-            _ => {
-                extra.insert(key, v);
-            }
-        }
-    }
-    let kind = kind.ok_or_else(|| ConfigError::MissingField {
-        field: "rootfs.type".to_owned(),
-    })?;
-    if kind != "layers" {
-        return Err(invalid("rootfs.type", "\"layers\""));
-    }
-    Ok(RootFs {
-        kind,
-        diff_ids,
-        extra,
-    })
-}
-
-fn histories(items: Vec<Value>) -> Result<Vec<History>, ConfigError> {
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let path = format!("history[{i}]");
-            let map = fields::object(item, &path)?.unwrap_or_default();
-            let mut h = History::default();
-            for (key, v) in map {
-                let field = join(&path, &key);
-                let f = field.as_str();
-                match key.as_str() {
-                    "created" => h.created = fields::timestamp(v, f)?,
-                    "created_by" => h.created_by = fields::string(v, f)?,
-                    "author" => h.author = fields::string(v, f)?,
-                    "comment" => h.comment = fields::string(v, f)?,
-                    "empty_layer" => h.empty_layer = fields::boolean(v, f)?.unwrap_or(false),
-                    _ => {
-                        h.extra.insert(key, v);
-                    }
-                }
-            }
-            Ok(h)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorCode;
 
     const DIFF: &str = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 
