@@ -27,8 +27,9 @@
 //!    (Go's `json.Marshal` of a `map[string]*json.RawMessage`).
 //!
 //! Every v1Compatibility must be strict JSON ([`crate::json::check`]) and decode into
-//! containers/image's Go types without a type error (the Go decoding rules are listed in the private `v1image` module); the result
-//! must pass [`ImageConfig::parse`].
+//! containers/image's Go types without a type error (Go's decoding rules, as reproduced,
+//! are listed in the private `v1image` module); the result must pass
+//! [`ImageConfig::parse`].
 //!
 //! Deviations from containers/image, all of which make hoist reject an input that podman
 //! accepts, never produce different bytes for an input both accept: duplicate JSON keys
