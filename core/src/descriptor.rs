@@ -20,9 +20,10 @@ use std::fmt;
 
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::digest::{excerpt, Digest, DigestError};
+use crate::manifest::tree::Json;
 use crate::media_type::{self, MediaType};
 use crate::platform::{Platform, PlatformError};
 use crate::ErrorCode;
@@ -169,11 +170,17 @@ impl Descriptor {
 
     /// Reads and validates a descriptor (see the module docs for the rules).
     pub fn from_value(value: &Value) -> Result<Descriptor, DescriptorError> {
-        let obj = value.as_object().ok_or(DescriptorError::InvalidFieldType {
-            field: "descriptor",
-            expected: "an object",
-        })?;
-        let media_type = required_str(obj, "mediaType")?;
+        Descriptor::from_json(value)
+    }
+
+    pub(crate) fn from_json<J: Json>(value: &J) -> Result<Descriptor, DescriptorError> {
+        if !value.is_object() {
+            return Err(DescriptorError::InvalidFieldType {
+                field: "descriptor",
+                expected: "an object",
+            });
+        }
+        let media_type = required_str(value, "mediaType")?;
         if !media_type::is_valid(media_type) {
             return Err(DescriptorError::InvalidMediaType {
                 field: "mediaType",
@@ -181,14 +188,14 @@ impl Descriptor {
             });
         }
         let digest =
-            Digest::parse(required_str(obj, "digest")?).map_err(DescriptorError::Digest)?;
-        let size = match obj.get("size") {
+            Digest::parse(required_str(value, "digest")?).map_err(DescriptorError::Digest)?;
+        let size = match value.get("size") {
             None => return Err(DescriptorError::MissingField { field: "size" }),
-            Some(Value::Number(n)) => n
+            Some(n) if n.as_f64().is_some() => n
                 .as_u64()
                 .filter(|s| i64::try_from(*s).is_ok())
                 .ok_or_else(|| DescriptorError::InvalidSize {
-                    value: excerpt(&n.to_string()),
+                    value: excerpt(&n.to_text()),
                 })?,
             Some(_) => {
                 return Err(DescriptorError::InvalidFieldType {
@@ -197,9 +204,14 @@ impl Descriptor {
                 })
             }
         };
-        let urls = match obj.get("urls") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => {
+        let urls = match value.get("urls") {
+            None => Vec::new(),
+            Some(v) if v.is_null() => Vec::new(),
+            Some(v) => {
+                let items = v.as_array().ok_or(DescriptorError::InvalidFieldType {
+                    field: "urls",
+                    expected: "an array of strings",
+                })?;
                 let mut urls = Vec::with_capacity(items.len());
                 for item in items {
                     let url = item.as_str().ok_or(DescriptorError::InvalidFieldType {
@@ -213,52 +225,49 @@ impl Descriptor {
                 }
                 urls
             }
-            Some(_) => {
-                return Err(DescriptorError::InvalidFieldType {
-                    field: "urls",
-                    expected: "an array of strings",
-                })
-            }
         };
-        let annotations = annotations_from(obj.get("annotations")).map_err(|expected| {
+        let annotations = annotations_from(value.get("annotations")).map_err(|expected| {
             DescriptorError::InvalidFieldType {
                 field: "annotations",
                 expected,
             }
         })?;
-        let platform = match obj.get("platform") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(Platform::from_value(v).map_err(DescriptorError::Platform)?),
+        let platform = match value.get("platform") {
+            None => None,
+            Some(v) if v.is_null() => None,
+            Some(v) => Some(Platform::from_json(v).map_err(DescriptorError::Platform)?),
         };
-        let artifact_type = match obj.get("artifactType") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if media_type::is_valid(s) => Some(s.clone()),
-            Some(Value::String(s)) => {
-                return Err(DescriptorError::InvalidMediaType {
-                    field: "artifactType",
-                    value: excerpt(s),
-                })
-            }
-            Some(_) => {
-                return Err(DescriptorError::InvalidFieldType {
-                    field: "artifactType",
-                    expected: "a string",
-                })
-            }
+        let artifact_type = match value.get("artifactType") {
+            None => None,
+            Some(v) if v.is_null() => None,
+            Some(v) => match v.as_str() {
+                Some(s) if media_type::is_valid(s) => Some(s.to_owned()),
+                Some(s) => {
+                    return Err(DescriptorError::InvalidMediaType {
+                        field: "artifactType",
+                        value: excerpt(s),
+                    })
+                }
+                None => {
+                    return Err(DescriptorError::InvalidFieldType {
+                        field: "artifactType",
+                        expected: "a string",
+                    })
+                }
+            },
         };
-        let data = match obj.get("data") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => {
+        let data = match value.get("data") {
+            None => None,
+            Some(v) if v.is_null() => None,
+            Some(v) => {
+                let s = v.as_str().ok_or(DescriptorError::InvalidFieldType {
+                    field: "data",
+                    expected: "a base64 string",
+                })?;
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(s)
                     .map_err(|_| DescriptorError::InvalidData)?;
                 Some(bytes)
-            }
-            Some(_) => {
-                return Err(DescriptorError::InvalidFieldType {
-                    field: "data",
-                    expected: "a base64 string",
-                })
             }
         };
         let d = Descriptor {
@@ -292,14 +301,10 @@ fn ser_data<S: Serializer>(data: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Err
     }
 }
 
-fn required_str<'a>(
-    obj: &'a Map<String, Value>,
-    field: &'static str,
-) -> Result<&'a str, DescriptorError> {
+fn required_str<'a, J: Json>(obj: &'a J, field: &'static str) -> Result<&'a str, DescriptorError> {
     match obj.get(field) {
         None => Err(DescriptorError::MissingField { field }),
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(DescriptorError::InvalidFieldType {
+        Some(v) => v.as_str().ok_or(DescriptorError::InvalidFieldType {
             field,
             expected: "a string",
         }),
@@ -307,17 +312,18 @@ fn required_str<'a>(
 }
 
 /// Reads an `annotations` map (absent or `null` is empty). The error is the expected type.
-pub(crate) fn annotations_from(value: Option<&Value>) -> Result<Annotations, &'static str> {
+pub(crate) fn annotations_from<J: Json>(value: Option<&J>) -> Result<Annotations, &'static str> {
     const EXPECTED: &str = "an object of strings";
-    match value {
-        None | Some(Value::Null) => Ok(Annotations::new()),
-        Some(Value::Object(map)) => map
-            .iter()
-            .map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
-            .collect::<Option<Annotations>>()
-            .ok_or(EXPECTED),
-        Some(_) => Err(EXPECTED),
-    }
+    let Some(value) = value.filter(|v| !v.is_null()) else {
+        return Ok(Annotations::new());
+    };
+    value
+        .members()
+        .ok_or(EXPECTED)?
+        .into_iter()
+        .map(|(k, v)| v.as_str().map(|s| (k.to_owned(), s.to_owned())))
+        .collect::<Option<Annotations>>()
+        .ok_or(EXPECTED)
 }
 
 /// An absolute URI as far as the schema's `format: uri` cares: `scheme ":" rest`, the

@@ -29,6 +29,7 @@ use serde_json::Value;
 
 use crate::descriptor::Descriptor;
 use crate::digest::excerpt;
+use crate::manifest::tree::Json;
 use crate::ErrorCode;
 
 /// The platform an image (or one entry of an index) is built for.
@@ -398,37 +399,43 @@ impl Platform {
     /// are required strings; `os.version`, `os.features` and `variant` are optional;
     /// unknown fields (including Docker's reserved `features`) are ignored.
     pub fn from_value(value: &Value) -> Result<Platform, PlatformError> {
-        let obj = value.as_object().ok_or(PlatformError::InvalidFieldType {
-            field: "platform",
-            expected: "an object",
-        })?;
+        Platform::from_json(value)
+    }
+
+    pub(crate) fn from_json<J: Json>(value: &J) -> Result<Platform, PlatformError> {
+        if !value.is_object() {
+            return Err(PlatformError::InvalidFieldType {
+                field: "platform",
+                expected: "an object",
+            });
+        }
         let string = |field: &'static str, required: bool| -> Result<String, PlatformError> {
-            match obj.get(field) {
+            match value.get(field) {
                 None if required => Err(PlatformError::MissingField { field }),
                 None => Ok(String::new()),
-                Some(Value::String(s)) => Ok(s.clone()),
-                Some(_) => Err(PlatformError::InvalidFieldType {
-                    field,
-                    expected: "a string",
-                }),
+                Some(v) => v
+                    .as_str()
+                    .map(str::to_owned)
+                    .ok_or(PlatformError::InvalidFieldType {
+                        field,
+                        expected: "a string",
+                    }),
             }
         };
-        let os_features = match obj.get("os.features") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) => items
+        let features_error = PlatformError::InvalidFieldType {
+            field: "os.features",
+            expected: "an array of strings",
+        };
+        let os_features = match value.get("os.features") {
+            None => Vec::new(),
+            Some(v) if v.is_null() => Vec::new(),
+            Some(v) => v
+                .as_array()
+                .ok_or_else(|| features_error.clone())?
                 .iter()
-                .map(|v| v.as_str().map(str::to_owned))
+                .map(|f| f.as_str().map(str::to_owned))
                 .collect::<Option<Vec<_>>>()
-                .ok_or(PlatformError::InvalidFieldType {
-                    field: "os.features",
-                    expected: "an array of strings",
-                })?,
-            Some(_) => {
-                return Err(PlatformError::InvalidFieldType {
-                    field: "os.features",
-                    expected: "an array of strings",
-                })
-            }
+                .ok_or(features_error)?,
         };
         Ok(Platform {
             architecture: string("architecture", true)?,
@@ -1399,6 +1406,26 @@ mod tests {
                 Err(code),
                 "{v}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_never_panics(s in "[a-zA-Z0-9_.%()+/*-]{0,40}") {
+            if let Ok(p) = Platform::parse(&s, &host()) {
+                let _ = (p.format(), p.normalize(), p.compatible(&host()));
+            }
+        }
+
+        #[test]
+        fn parse_never_panics_on_any_string(s in proptest::prelude::any::<String>()) {
+            let _ = Platform::parse(&s, &host());
+        }
+
+        #[test]
+        fn variants_never_panic(arch in "(arm|arm64|amd64|x86_64|aarch64)", variant in "[v0-9.+-]{0,12}") {
+            let p = Platform::new("linux", &arch, &variant);
+            let _ = (p.compatible(&p), vector(&p).len());
         }
     }
 

@@ -26,9 +26,8 @@
 //! `ambiguous-manifest`, and so is a document whose one kind disagrees with its type
 //! (containerd `validateMediaType`).
 
-use serde_json::Value;
-
 use super::fields::{self, Object};
+use super::tree::{Json, Node};
 use super::{ManifestError, MismatchSource};
 use crate::digest::excerpt;
 use crate::media_type::{self, MediaType};
@@ -60,13 +59,13 @@ fn shape_of(m: MediaType) -> Shape {
 
 /// Decides the document's media type (see the module docs).
 pub(crate) fn detect(
-    obj: &Object,
+    obj: &Object<'_>,
     content_type: Option<&str>,
     parent: Option<&str>,
 ) -> Result<MediaType, ManifestError> {
     let present: Vec<(&'static str, Shape)> = SHAPE_FIELDS
         .into_iter()
-        .filter(|(f, _)| obj.contains_key(*f))
+        .filter(|(f, _)| obj.get(f).is_some())
         .collect();
     if present
         .iter()
@@ -113,7 +112,7 @@ pub(crate) fn detect(
         None => sniff(obj, present.first().map(|(_, s)| *s))?,
     };
     if resolved.is_schema1() {
-        resolved = if obj.contains_key("signatures") {
+        resolved = if obj.get("signatures").is_some() {
             MediaType::DockerSchema1SignedManifest
         } else {
             MediaType::DockerSchema1Manifest
@@ -157,7 +156,7 @@ fn declared(s: &str, field: &str) -> Result<MediaType, ManifestError> {
 }
 
 /// containers/image `GuessMIMEType`, for documents nothing declares.
-fn sniff(obj: &Object, shape: Option<Shape>) -> Result<MediaType, ManifestError> {
+fn sniff(obj: &Object<'_>, shape: Option<Shape>) -> Result<MediaType, ManifestError> {
     match obj.get("schemaVersion") {
         None => Err(fields::missing("schemaVersion")),
         Some(v) if v.as_u64() == Some(1) => Ok(MediaType::DockerSchema1Manifest),
@@ -168,7 +167,7 @@ fn sniff(obj: &Object, shape: Option<Shape>) -> Result<MediaType, ManifestError>
                 let config_type = obj
                     .get("config")
                     .and_then(|c| c.get("mediaType"))
-                    .and_then(Value::as_str);
+                    .and_then(Node::as_str);
                 if config_type == Some(media_type::DOCKER_CONFIG) {
                     Ok(MediaType::DockerManifest)
                 } else {
@@ -178,7 +177,7 @@ fn sniff(obj: &Object, shape: Option<Shape>) -> Result<MediaType, ManifestError>
         },
         Some(v) => Err(ManifestError::InvalidSchemaVersion {
             expected: 2,
-            found: excerpt(&v.to_string()),
+            found: excerpt(&v.to_text()),
         }),
     }
 }
@@ -200,9 +199,8 @@ mod tests {
         ct: Option<&str>,
         parent: Option<&str>,
     ) -> Result<&'static str, &'static str> {
-        let v: Value = serde_json::from_str(body).expect("json");
-        let obj = v.as_object().expect("object");
-        detect(obj, ct, parent)
+        let v = Node::parse_str(body).expect("json");
+        detect(&v, ct, parent)
             .map(MediaType::as_str)
             .map_err(|e| e.code())
     }
@@ -322,9 +320,9 @@ mod tests {
 
     #[test]
     fn mismatch_names_the_source() {
-        let v: Value =
-            serde_json::from_str(&format!(r#"{{"mediaType":"{OCI_M}"}}"#)).expect("json");
-        let obj = v.as_object().expect("object");
+        let text = format!(r#"{{"mediaType":"{OCI_M}"}}"#);
+        let v = Node::parse_str(&text).expect("json");
+        let obj = &v;
         let e = detect(obj, None, Some(DOCKER_M)).expect_err("mismatch");
         assert!(matches!(
             e,

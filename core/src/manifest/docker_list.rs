@@ -14,7 +14,7 @@ use crate::media_type::MediaType;
 /// Reads a Docker manifest list from its already-checked JSON object.
 pub(crate) fn parse(
     raw: &[u8],
-    obj: &Object,
+    obj: &Object<'_>,
     limits: &Limits,
 ) -> Result<ImageIndex, ManifestError> {
     parse_shape(raw, obj, MediaType::DockerManifestList, limits)
@@ -23,6 +23,7 @@ pub(crate) fn parse(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::tree::Node;
     use crate::platform::Platform;
 
     // distribution docs/spec/manifest-v2-2.md "Example Manifest list".
@@ -56,13 +57,8 @@ mod tests {
 
     #[test]
     fn example() {
-        let v: serde_json::Value = serde_json::from_str(EXAMPLE).expect("json");
-        let m = parse(
-            EXAMPLE.as_bytes(),
-            v.as_object().expect("object"),
-            &Limits::default(),
-        )
-        .expect("valid");
+        let v = Node::parse_str(EXAMPLE).expect("json");
+        let m = parse(EXAMPLE.as_bytes(), &v, &Limits::default()).expect("valid");
         assert_eq!(m.media_type(), MediaType::DockerManifestList);
         let platforms: Vec<Option<&Platform>> =
             m.manifests().iter().map(|d| d.platform.as_ref()).collect();

@@ -13,7 +13,7 @@ use crate::media_type::MediaType;
 /// Reads a Docker schema 2 manifest from its already-checked JSON object.
 pub(crate) fn parse(
     raw: &[u8],
-    obj: &Object,
+    obj: &Object<'_>,
     limits: &Limits,
 ) -> Result<ImageManifest, ManifestError> {
     parse_shape(raw, obj, MediaType::DockerManifest, limits)
@@ -22,6 +22,7 @@ pub(crate) fn parse(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::tree::Node;
     use crate::ErrorCode;
 
     // distribution docs/spec/manifest-v2-2.md "Example Image Manifest" (abridged).
@@ -51,20 +52,18 @@ mod tests {
 
     #[test]
     fn example() {
-        let v: serde_json::Value = serde_json::from_str(EXAMPLE).expect("json");
-        let obj = v.as_object().expect("object");
-        let m = parse(EXAMPLE.as_bytes(), obj, &Limits::default()).expect("valid");
+        let v = Node::parse_str(EXAMPLE).expect("json");
+        let m = parse(EXAMPLE.as_bytes(), &v, &Limits::default()).expect("valid");
         assert_eq!(m.media_type(), MediaType::DockerManifest);
         assert_eq!(m.layers().len(), 2);
         assert!(m.subject().is_none());
         let foreign = m.layers().get(1).and_then(|l| l.known_media_type());
         assert!(foreign.is_some_and(MediaType::is_foreign_layer));
         let mut broken = v.clone();
-        if let Some(o) = broken.as_object_mut() {
-            o.remove("config");
+        if let Node::Object(entries) = &mut broken {
+            entries.retain(|(k, _)| k != "config");
         }
-        let e = parse(b"", broken.as_object().expect("object"), &Limits::default())
-            .expect_err("no config");
+        let e = parse(b"", &broken, &Limits::default()).expect_err("no config");
         assert_eq!(e.code(), "missing-field");
         assert_eq!(e.to_string(), "missing field \"config\"");
     }

@@ -23,8 +23,7 @@ mod limits;
 mod oci_image;
 mod oci_index;
 mod schema1;
-
-use serde_json::Value;
+pub(crate) mod tree;
 
 use crate::descriptor::{Annotations, Descriptor};
 use crate::digest::Digest;
@@ -160,15 +159,15 @@ impl Manifest {
             });
         }
         crate::json::check(bytes)?;
-        let value: Value =
-            serde_json::from_slice(bytes).map_err(|e| ManifestError::InvalidJson {
-                message: e.to_string(),
-            })?;
-        let obj = value
-            .as_object()
-            .ok_or_else(|| ManifestError::InvalidJson {
+        let obj = tree::Node::parse(bytes).map_err(|e| ManifestError::InvalidJson {
+            message: e.to_string(),
+        })?;
+        if !matches!(obj, tree::Node::Object(_)) {
+            return Err(ManifestError::InvalidJson {
                 message: "the document is not a json object".into(),
-            })?;
+            });
+        }
+        let obj = &obj;
         let media_type = detect::detect(obj, content_type, parent_media_type)?;
         Ok(match media_type {
             MediaType::OciIndex => Manifest::OciIndex(oci_index::parse(bytes, obj, limits)?),
@@ -502,6 +501,33 @@ mod tests {
             e.to_string(),
             "ambiguous manifest: has fields of several kinds (config, layers, manifests)"
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let _ = Manifest::parse(&bytes, None, None);
+        }
+
+        #[test]
+        fn never_panics_on_mutated_fixtures(
+            which in 0usize..4,
+            at in 0usize..7000,
+            byte in proptest::num::u8::ANY,
+            ct in proptest::option::of(proptest::sample::select(vec![
+                mt::OCI_MANIFEST, mt::OCI_INDEX, mt::DOCKER_MANIFEST, mt::DOCKER_MANIFEST_LIST,
+                mt::DOCKER_SCHEMA1_MANIFEST, mt::DOCKER_SCHEMA1_SIGNED_MANIFEST, "application/json",
+            ])),
+        ) {
+            let base = [V2S1, V2S1_UNSIGNED, OCI, OCI_INDEX][which];
+            let mut bytes = base.to_vec();
+            if let Some(b) = bytes.get_mut(at % base.len()) {
+                *b = byte;
+            }
+            if let Ok(m) = Manifest::parse(&bytes, ct, None) {
+                let _ = (m.layers(), m.children(), m.schema1_history(), m.descriptor());
+            }
+        }
     }
 
     #[test]

@@ -79,7 +79,7 @@ impl ImageManifest {
 /// Reads an OCI image manifest from its already-checked JSON object.
 pub(crate) fn parse(
     raw: &[u8],
-    obj: &Object,
+    obj: &Object<'_>,
     limits: &Limits,
 ) -> Result<ImageManifest, ManifestError> {
     let mut m = parse_shape(raw, obj, MediaType::OciManifest, limits)?;
@@ -91,7 +91,7 @@ pub(crate) fn parse(
 /// The fields both image manifest kinds share.
 pub(crate) fn parse_shape(
     raw: &[u8],
-    obj: &Object,
+    obj: &Object<'_>,
     media_type: MediaType,
     limits: &Limits,
 ) -> Result<ImageManifest, ManifestError> {
@@ -115,14 +115,15 @@ pub(crate) fn parse_shape(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::tree::Node;
     use crate::ErrorCode;
 
     const C: &str = r#"{"mediaType":"application/vnd.oci.image.config.v1+json","size":1470,"digest":"sha256:c86f7763873b6c0aae22d963bab59b4f5debbed6685761b5951584f6efb0633b"}"#;
     const L: &str = r#"{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","size":148,"digest":"sha256:c57089565e894899735d458f0fd4bb17a0f1e0df8d72da392b85c9b35ee777cd"}"#;
 
     fn run(text: &str, limits: &Limits) -> Result<ImageManifest, &'static str> {
-        let v: serde_json::Value = serde_json::from_str(text).expect("json");
-        parse(text.as_bytes(), v.as_object().expect("object"), limits).map_err(|e| e.code())
+        let v = Node::parse_str(text).expect("json");
+        parse(text.as_bytes(), &v, limits).map_err(|e| e.code())
     }
 
     #[test]

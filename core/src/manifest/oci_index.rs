@@ -67,7 +67,7 @@ impl ImageIndex {
 /// Reads an OCI image index from its already-checked JSON object.
 pub(crate) fn parse(
     raw: &[u8],
-    obj: &Object,
+    obj: &Object<'_>,
     limits: &Limits,
 ) -> Result<ImageIndex, ManifestError> {
     let mut m = parse_shape(raw, obj, MediaType::OciIndex, limits)?;
@@ -79,7 +79,7 @@ pub(crate) fn parse(
 /// The fields both index kinds share.
 pub(crate) fn parse_shape(
     raw: &[u8],
-    obj: &Object,
+    obj: &Object<'_>,
     media_type: MediaType,
     limits: &Limits,
 ) -> Result<ImageIndex, ManifestError> {
@@ -104,11 +104,12 @@ pub(crate) fn parse_shape(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::tree::Node;
     use crate::ErrorCode;
 
     fn run(text: &str, limits: &Limits) -> Result<ImageIndex, &'static str> {
-        let v: serde_json::Value = serde_json::from_str(text).expect("json");
-        parse(text.as_bytes(), v.as_object().expect("object"), limits).map_err(|e| e.code())
+        let v = Node::parse_str(text).expect("json");
+        parse(text.as_bytes(), &v, limits).map_err(|e| e.code())
     }
 
     const E: &str = r#"{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":7143,"digest":"sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f","platform":{"architecture":"ppc64le","os":"linux"}}"#;

@@ -30,9 +30,9 @@ use std::collections::HashSet;
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
-use serde_json::Value;
 
 use super::fields::{self, Object};
+use super::tree::{Json, Node};
 use super::{Layer, Limits, ManifestError};
 use crate::descriptor::Annotations;
 use crate::digest::Digest;
@@ -128,7 +128,7 @@ impl Schema1Manifest {
 /// the body has `signatures` (see the module docs for the rules).
 pub(crate) fn parse(
     raw: &[u8],
-    obj: &Object,
+    obj: &Object<'_>,
     signed: bool,
     limits: &Limits,
 ) -> Result<Schema1Manifest, ManifestError> {
@@ -140,18 +140,19 @@ pub(crate) fn parse(
     let payload_value = match &payload {
         Some(p) => {
             crate::json::check(p)?;
-            Some(
-                serde_json::from_slice::<Value>(p).map_err(|e| ManifestError::InvalidJson {
-                    message: e.to_string(),
-                })?,
-            )
+            Some(Node::parse(p).map_err(|e| ManifestError::InvalidJson {
+                message: e.to_string(),
+            })?)
         }
         None => None,
     };
     let obj = match &payload_value {
-        Some(v) => v.as_object().ok_or(ManifestError::InvalidSignature {
-            reason: "the signed payload is not a json object",
-        })?,
+        Some(v) if v.is_object() => v,
+        Some(_) => {
+            return Err(ManifestError::InvalidSignature {
+                reason: "the signed payload is not a json object",
+            })
+        }
         None => obj,
     };
     fields::schema_version(obj, 1)?;
@@ -208,29 +209,33 @@ fn invalid(reason: String) -> ManifestError {
     ManifestError::InvalidSchema1 { reason }
 }
 
-fn array<'a>(obj: &'a Object, field: &str, limits: &Limits) -> Result<&'a [Value], ManifestError> {
+fn array<'a, 'b>(
+    obj: &'a Object<'b>,
+    field: &str,
+    limits: &Limits,
+) -> Result<&'a [Node<'b>], ManifestError> {
     match obj.get(field) {
         None => Err(fields::missing(field)),
-        Some(Value::Array(items)) if items.len() > limits.max_layers => {
+        Some(Node::Array(items)) if items.len() > limits.max_layers => {
             Err(ManifestError::TooManyLayers {
                 count: items.len(),
                 limit: limits.max_layers,
             })
         }
-        Some(Value::Array(items)) => Ok(items),
+        Some(Node::Array(items)) => Ok(items),
         Some(_) => Err(fields::wrong_type(field, "an array")),
     }
 }
 
 fn member_str<'a>(
-    item: &'a Value,
+    item: &'a Node<'_>,
     array: &str,
     i: usize,
     field: &str,
 ) -> Result<&'a str, ManifestError> {
     match item.get(field) {
         None => Err(fields::missing(&format!("{array}[{i}].{field}"))),
-        Some(Value::String(s)) => Ok(s),
+        Some(Node::Str(s)) => Ok(s),
         Some(_) => Err(fields::wrong_type(
             &format!("{array}[{i}].{field}"),
             "a string",
@@ -242,20 +247,22 @@ fn member_str<'a>(
 fn v1_compat(text: &str, i: usize) -> Result<(String, String, bool), ManifestError> {
     let at = |what: &str| invalid(format!("history[{i}].v1Compatibility: {what}"));
     crate::json::check(text.as_bytes()).map_err(|e| at(&e.to_string()))?;
-    let v: Value = serde_json::from_str(text).map_err(|e| at(&e.to_string()))?;
-    let obj = v.as_object().ok_or_else(|| at("not a json object"))?;
+    let obj = Node::parse_str(text).map_err(|e| at(&e.to_string()))?;
+    if !obj.is_object() {
+        return Err(at("not a json object"));
+    }
     let id = match obj.get("id") {
-        Some(Value::String(s)) if is_v1_id(s) => s.clone(),
+        Some(Node::Str(s)) if is_v1_id(s) => s.to_string(),
         _ => return Err(at("id must be 64 lowercase hex characters")),
     };
     let parent = match obj.get("parent") {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
+        None | Some(Node::Null) => String::new(),
+        Some(Node::Str(s)) => s.to_string(),
         Some(_) => return Err(at("parent must be a string")),
     };
     let throwaway = match obj.get("throwaway") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
+        None | Some(Node::Null) => false,
+        Some(Node::Bool(b)) => *b,
         Some(_) => return Err(at("throwaway must be a boolean")),
     };
     Ok((id, parent, throwaway))
@@ -315,32 +322,32 @@ fn jose_decode(s: &str) -> Option<Vec<u8>> {
 }
 
 /// The JWS payload of a signed schema 1 manifest (libtrust `ParsePrettySignature`).
-fn signed_payload(raw: &[u8], obj: &Object) -> Result<Vec<u8>, ManifestError> {
+fn signed_payload(raw: &[u8], obj: &Object<'_>) -> Result<Vec<u8>, ManifestError> {
     let bad = |reason| ManifestError::InvalidSignature { reason };
     let sigs = match obj.get("signatures") {
-        Some(Value::Array(a)) => a,
+        Some(Node::Array(a)) => a,
         _ => return Err(bad("signatures must be an array")),
     };
     let mut format: Option<(usize, Vec<u8>)> = None;
     for sig in sigs {
         let protected = sig
             .get("protected")
-            .and_then(Value::as_str)
+            .and_then(Node::as_str)
             .ok_or(bad("a signature has no protected header"))?;
-        let header = jose_decode(protected).ok_or(bad("protected header is not base64url"))?;
-        crate::json::check(&header).map_err(|_| bad("protected header is not json"))?;
-        let header: Value =
-            serde_json::from_slice(&header).map_err(|_| bad("protected header is not json"))?;
+        let header_bytes =
+            jose_decode(protected).ok_or(bad("protected header is not base64url"))?;
+        crate::json::check(&header_bytes).map_err(|_| bad("protected header is not json"))?;
+        let header = Node::parse(&header_bytes).map_err(|_| bad("protected header is not json"))?;
         let length = header
             .get("formatLength")
-            .and_then(Value::as_f64)
+            .and_then(Node::as_f64)
             .filter(|l| l.is_finite() && *l >= 0.0)
             .ok_or(bad("protected header has no formatLength"))?;
         // Go reads the number as float64 and truncates it with int().
         let length = length as usize;
         let tail = header
             .get("formatTail")
-            .and_then(Value::as_str)
+            .and_then(Node::as_str)
             .ok_or(bad("protected header has no formatTail"))?;
         let tail = jose_decode(tail).ok_or(bad("formatTail is not base64url"))?;
         match &format {
@@ -396,15 +403,9 @@ mod tests {
     }
 
     fn run(text: &str) -> Result<Schema1Manifest, &'static str> {
-        let v: Value = serde_json::from_str(text).expect("json");
-        let obj = v.as_object().expect("object");
-        parse(
-            text.as_bytes(),
-            obj,
-            obj.contains_key("signatures"),
-            &Limits::default(),
-        )
-        .map_err(|e| e.code())
+        let obj = Node::parse_str(text).expect("json");
+        let signed = obj.get("signatures").is_some();
+        parse(text.as_bytes(), &obj, signed, &Limits::default()).map_err(|e| e.code())
     }
 
     #[test]
