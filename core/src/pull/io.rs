@@ -27,7 +27,7 @@ use crate::descriptor::Descriptor;
 use crate::digest::Digest;
 use crate::platform::Platform;
 use crate::pull::ratelimit::RateLimit;
-use crate::store::ImageRecord;
+use crate::store::{ImageRecord, PullRecord};
 use crate::url::Url;
 
 /// Identifies one HTTP request (across its head and body phases).
@@ -201,8 +201,9 @@ pub enum StoreOp {
         blobs: Vec<Digest>,
         /// The manifest (or index) descriptor the name points at.
         manifest: Descriptor,
-        /// The image's index record.
-        record: ImageRecord,
+        /// What the index must record (the store derives names and repo digests from it
+        /// with `ImageIndex::record_pull`).
+        record: PullRecord,
     },
 }
 

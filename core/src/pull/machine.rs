@@ -15,7 +15,7 @@ use crate::id;
 use crate::manifest::Manifest;
 use crate::media_type;
 use crate::platform::select_platform;
-use crate::store::ImageRecord;
+use crate::store::PullRecord;
 use crate::url::{Scheme, Url};
 
 /// What a logical fetch is for.
@@ -415,7 +415,7 @@ impl Puller {
                 if matches!(f.purpose, Purpose::ManifestHead { .. } | Purpose::Manifest { .. }) {
                     headers.push((
                         "accept".into(),
-                        HeaderValue::Plain(media_type::MANIFEST_ACCEPT.join(", ")),
+                        HeaderValue::Plain(media_type::manifest_accept_header()),
                     ));
                 }
                 // Credentials go only to the registry's own origin (never across a
@@ -481,16 +481,18 @@ impl Puller {
             return Ok(());
         };
         let purpose = f.purpose.clone();
+        let (method, url, redirects, auth_tries, attempts) =
+            (f.method, f.url.clone(), f.redirects, f.auth_tries, f.attempts);
         let limits = self.config.limits.clone();
         let is_token = matches!(purpose, Purpose::Token { .. });
         let (action, after) = match status {
             200..=299 => self.success_action(k, &purpose, &head)?,
             301 | 302 | 303 | 307 | 308 => {
                 let loc = head.header("location").unwrap_or_default();
-                let next = f.url.join(loc)?;
-                if f.url.scheme() == Scheme::Https && next.scheme() == Scheme::Http {
+                let next = url.join(loc)?;
+                if url.scheme() == Scheme::Https && next.scheme() == Scheme::Http {
                     (BodyAction::Discard, AfterBody::Fail(PullError::InsecureRedirect { host: next.authority() }))
-                } else if f.redirects >= limits.max_redirects {
+                } else if redirects >= limits.max_redirects {
                     (BodyAction::Discard, AfterBody::Fail(PullError::TooManyRedirects { host: next.authority() }))
                 } else {
                     (BodyAction::Discard, AfterBody::Redirect(next))
@@ -502,7 +504,7 @@ impl Puller {
                     let ep = self.endpoint();
                     Url::from_parts(ep.scheme, &ep.authority, "/")?
                 };
-                if f.auth_tries >= limits.max_auth_attempts || !f.url.same_origin(&origin) {
+                if auth_tries >= limits.max_auth_attempts || !url.same_origin(&origin) {
                     (BodyAction::Discard, AfterBody::Fail(PullError::Unauthorized { host }))
                 } else {
                     let cred_host = self.endpoint().credential_host.clone();
@@ -554,7 +556,7 @@ impl Puller {
                 let retry_after = head
                     .header("retry-after")
                     .and_then(|v| parse_retry_after(v, head.header("date")));
-                match self.config.retry.decide(f.attempts, self.now, retry_after) {
+                match self.config.retry.decide(attempts, self.now, retry_after) {
                     RetryDecision::RetryAt(at) => (BodyAction::Discard, AfterBody::RetryAt(at)),
                     RetryDecision::GiveUp => {
                         let e = if s == 429 {
@@ -576,7 +578,7 @@ impl Puller {
                 AfterBody::ErrorStatus(s),
             ),
         };
-        let action = if matches!(f.method, Method::Head) { BodyAction::Discard } else { action };
+        let action = if matches!(method, Method::Head) { BodyAction::Discard } else { action };
         if let Some(f) = self.fetches.get_mut(&k) {
             f.head = Some(head);
             f.after = Some(after);
@@ -905,7 +907,7 @@ impl Puller {
                 return Err(PullError::Digest(DigestError::Mismatch { expected: expected.clone(), actual: digest }));
             }
         }
-        let media_type = manifest.media_type().to_owned();
+        let media_type = manifest.media_type().as_str().to_owned();
         if depth == 0 {
             let endpoint = self.endpoint().authority.clone();
             self.walk.resolved = Some((digest.clone(), media_type.clone()));
@@ -913,7 +915,7 @@ impl Puller {
         }
         let desc = Descriptor::new(media_type.clone(), digest.clone(), bytes.len() as u64);
         self.put_blob(digest.clone(), bytes);
-        if manifest.is_index() {
+        if manifest.kind().is_index() {
             if depth + 1 > self.config.limits.max_index_depth {
                 return Err(PullError::IndexTooDeep { limit: self.config.limits.max_index_depth });
             }
@@ -938,7 +940,11 @@ impl Puller {
                 reason: "schema1 manifests need layer diff IDs, which this host does not compute yet",
             });
         };
-        let layers: Vec<Descriptor> = manifest.layers().to_vec();
+        let layers: Vec<Descriptor> = manifest
+            .layers()
+            .iter()
+            .filter_map(|l| l.descriptor())
+            .collect();
         self.walk.layers = layers.into_iter().map(|d| (d, LayerState::Stat)).collect();
         self.walk.manifest = Some((manifest, desc));
         self.start_fetch(Purpose::Config { desc: config }, Method::Get, None)
@@ -1014,7 +1020,8 @@ impl Puller {
             let desc = self.walk.layers[idx].0.clone();
             self.walk.layers[idx].1 = LayerState::Downloading;
             self.walk.downloading += 1;
-            let foreign = !desc.urls.is_empty() && media_type::is_foreign_layer(&desc.media_type);
+            let foreign = !desc.urls.is_empty()
+                && media_type::MediaType::parse(&desc.media_type).is_some_and(|m| m.is_foreign_layer());
             let url = if foreign {
                 if !self.config.allow_foreign_layers {
                     return Err(PullError::ForeignLayerRefused { digest: desc.digest });
@@ -1051,19 +1058,21 @@ impl Puller {
             return Ok(());
         };
         self.walk.committing = true;
-        let reference = &self.request.reference;
-        let name = reference.name();
-        let names = reference.tag().map(|t| format!("{name}:{t}")).into_iter().collect();
-        let digests = vec![id::repo_digest(&name, &resolved)];
-        let size = mdesc.size + cdesc.size + self.walk.layers.iter().map(|(d, _)| d.size).sum::<u64>();
-        let record = ImageRecord::from_pull(
-            cdesc.digest.clone(),
-            names,
-            digests,
-            &config,
+        let size = mdesc.size
+            + cdesc.size
+            + self.walk.layers.iter().map(|(d, _)| d.size).sum::<u64>();
+        let record = PullRecord {
+            reference: self.request.reference.to_string(),
+            id: cdesc.digest.clone(),
+            manifest_digest: mdesc.digest.clone(),
+            resolved_digest: Some(resolved),
+            config_digest: Some(cdesc.digest.clone()),
+            created: config.created().map(|t| t.unix_seconds()),
+            labels: config.labels().clone(),
             size,
-            mdesc.digest.clone(),
-        );
+            os: Some(config.os().to_owned()).filter(|s| !s.is_empty()),
+            architecture: Some(config.architecture().to_owned()).filter(|s| !s.is_empty()),
+        };
         let mut blobs = self.walk.blobs.clone();
         blobs.sort();
         blobs.dedup();

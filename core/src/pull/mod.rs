@@ -73,7 +73,7 @@ impl Endpoint {
     /// The primary endpoint for `reference`: its domain over https (or http when
     /// `plain_http`), with Docker Hub's API host for `docker.io`.
     pub fn primary(reference: &Reference, plain_http: bool) -> Endpoint {
-        let domain = reference.domain();
+        let domain = reference.domain().unwrap_or("docker.io");
         let authority = if domain == "docker.io" {
             "registry-1.docker.io".to_owned()
         } else {
