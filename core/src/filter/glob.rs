@@ -24,6 +24,9 @@
 //! Matching works on characters (Go's works on bytes when skipping for a star; the two only
 //! differ on names that are not ASCII, which references never are).
 
+use super::FilterError;
+use crate::digest::excerpt;
+
 /// One compiled element (8 bytes, so a huge pattern stays a compact array).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tok {
@@ -50,9 +53,9 @@ impl Class {
     }
 }
 
-/// A malformed pattern (Go's `path.ErrBadPattern`).
+/// A malformed pattern (Go's `path.ErrBadPattern`); reported as `invalid-filter-pattern`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BadPattern;
+struct BadPattern;
 
 /// A compiled pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,8 +69,16 @@ pub struct Glob {
 }
 
 impl Glob {
-    /// Compiles `pattern`, rejecting malformed classes and a trailing backslash.
-    pub fn new(pattern: &str) -> Result<Self, BadPattern> {
+    /// Compiles `pattern`; a malformed class or a trailing backslash is
+    /// `invalid-filter-pattern` (naming the `reference` key, where patterns come from).
+    pub fn new(pattern: &str) -> Result<Self, FilterError> {
+        Self::compile(pattern).map_err(|BadPattern| FilterError::InvalidPattern {
+            key: "reference".to_owned(),
+            value: excerpt(pattern),
+        })
+    }
+
+    fn compile(pattern: &str) -> Result<Self, BadPattern> {
         let mut toks = Vec::new();
         let mut classes = Vec::new();
         let mut chars = pattern.chars().peekable();
@@ -215,7 +226,7 @@ mod tests {
     use super::*;
 
     fn m(pattern: &str, name: &str) -> Result<bool, BadPattern> {
-        Glob::new(pattern).map(|g| g.is_match(name))
+        Glob::compile(pattern).map(|g| g.is_match(name))
     }
 
     /// Go src/path/match_test.go matchTests.

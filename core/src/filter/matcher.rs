@@ -220,10 +220,7 @@ impl Compiled {
                     }
                 }
                 FilterKey::Reference => {
-                    let glob = Glob::new(value).map_err(|_| FilterError::InvalidPattern {
-                        key: key.to_owned(),
-                        value: excerpt(value),
-                    })?;
+                    let glob = Glob::new(value)?;
                     let image = index.resolve(value).ok().map(|r| r.id.as_str().to_owned());
                     let p = RefPattern { glob, image };
                     if c.negate {

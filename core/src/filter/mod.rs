@@ -48,7 +48,7 @@ mod matcher;
 mod parse;
 mod time;
 
-pub use glob::{BadPattern, Glob};
+pub use glob::Glob;
 pub use parse::{Clause, FilterKey, MAX_CLAUSES};
 pub use time::{parse_until, Timestamp};
 
