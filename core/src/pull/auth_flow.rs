@@ -43,8 +43,13 @@ pub(super) struct TokenHttp {
 
 #[derive(Clone, Debug)]
 enum OriginAuth {
-    Basic { cred_host: String },
-    Bearer { cred_host: String, params: TokenParams },
+    Basic {
+        cred_host: String,
+    },
+    Bearer {
+        cred_host: String,
+        params: TokenParams,
+    },
 }
 
 impl OriginAuth {
@@ -96,7 +101,12 @@ impl Default for AuthFlow {
 }
 
 fn origin_key(origin: &Url) -> String {
-    format!("{}://{}:{}", origin.scheme().as_str(), origin.host(), origin.port())
+    format!(
+        "{}://{}:{}",
+        origin.scheme().as_str(),
+        origin.host(),
+        origin.port()
+    )
 }
 
 impl AuthFlow {
@@ -150,7 +160,10 @@ impl AuthFlow {
                 let id = CredentialId(self.next_id);
                 self.creds.insert(host.clone(), CredState::Pending);
                 self.cred_ids.insert(id, host.clone());
-                self.cred_waiters.entry(host.clone()).or_default().push(fetch);
+                self.cred_waiters
+                    .entry(host.clone())
+                    .or_default()
+                    .push(fetch);
                 return Ok(AuthNext::NeedCredentials { id, host });
             }
             Some(CredState::Pending) => {
@@ -265,7 +278,12 @@ impl AuthFlow {
     }
 
     /// Parses a token response; caches it; returns the fetches waiting for it.
-    pub fn token_arrived(&mut self, key: u64, body: &[u8], now: u64) -> Result<Vec<u64>, PullError> {
+    pub fn token_arrived(
+        &mut self,
+        key: u64,
+        body: &[u8],
+        now: u64,
+    ) -> Result<Vec<u64>, PullError> {
         let Some(p) = self.pending.remove(&key) else {
             return Ok(Vec::new());
         };

@@ -177,7 +177,10 @@ impl fmt::Display for PullError {
                 write!(f, "blob unknown: {digest} not found on {host}")
             }
             PullError::Unauthorized { host } => {
-                write!(f, "unauthorized: {host} refused the credentials (or needs some)")
+                write!(
+                    f,
+                    "unauthorized: {host} refused the credentials (or needs some)"
+                )
             }
             PullError::Denied { host } => write!(f, "denied: {host} refused access"),
             PullError::TooManyRequests { host } => {
@@ -203,13 +206,20 @@ impl fmt::Display for PullError {
             PullError::Platform(e) => e.fmt(f),
             PullError::Auth(e) => e.fmt(f),
             PullError::Url(e) => e.fmt(f),
-            PullError::TooManyRedirects { host } => write!(f, "too many redirects (last to {host})"),
+            PullError::TooManyRedirects { host } => {
+                write!(f, "too many redirects (last to {host})")
+            }
             PullError::InsecureRedirect { host } => {
                 write!(f, "refused redirect from https to http://{host}")
             }
-            PullError::IndexTooDeep { limit } => write!(f, "image indexes nested deeper than {limit}"),
+            PullError::IndexTooDeep { limit } => {
+                write!(f, "image indexes nested deeper than {limit}")
+            }
             PullError::ForeignLayerRefused { digest } => {
-                write!(f, "layer {digest} is foreign and foreign layers are disabled")
+                write!(
+                    f,
+                    "layer {digest} is foreign and foreign layers are disabled"
+                )
             }
             PullError::UnsupportedImage { reason } => write!(f, "unsupported image: {reason}"),
             PullError::Transport { code, host } => write!(f, "{code} talking to {host}"),

@@ -179,6 +179,8 @@ pub struct Failure {
 }
 
 /// A store operation the host must perform.
+// Messages are moved once per I/O operation; boxing them would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StoreOp {
     /// Is blob `digest` already committed in the store? Answer with [`StoreResult::Stat`].
@@ -208,6 +210,8 @@ pub enum StoreOp {
 }
 
 /// What the host reports back for a [`StoreOp`].
+// Messages are moved once per I/O operation; boxing them would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StoreResult {
     /// For `Stat`: the committed blob's size, or `None` when absent.
@@ -295,6 +299,8 @@ pub enum PullEvent {
 }
 
 /// What the machine wants next.
+// Messages are moved once per I/O operation; boxing them would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
     /// Send this request and report its status and headers.
@@ -350,6 +356,8 @@ pub struct PullOutcome {
 }
 
 /// What the host tells the machine.
+// Messages are moved once per I/O operation; boxing them would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
     /// Status and headers of request `id` arrived.

@@ -122,12 +122,9 @@ pub struct Puller {
 
 impl Puller {
     /// Starts a pull at time `now` (host-monotonic ms). The first outputs are ready at once.
-    pub fn new(request: PullRequest, config: PullConfig, now: u64) -> Result<Self, PullError> {
-        if request.reference.tag().is_none() && request.reference.digest().is_none() {
-            return Err(PullError::InvalidRequest {
-                reason: "the reference has neither a tag nor a digest",
-            });
-        }
+    /// A reference with neither tag nor digest pulls `latest`, as docker and podman do.
+    pub fn new(mut request: PullRequest, config: PullConfig, now: u64) -> Result<Self, PullError> {
+        request.reference = request.reference.tag_name_only();
         if config.max_concurrent_blobs == 0 {
             return Err(PullError::InvalidRequest {
                 reason: "max_concurrent_blobs must be at least 1",
@@ -337,13 +334,20 @@ impl Puller {
 
     // ---------------------------------------------------------------- fetches
 
-    fn start_fetch(&mut self, purpose: Purpose, method: Method, url: Option<Url>) -> Result<(), PullError> {
+    fn start_fetch(
+        &mut self,
+        purpose: Purpose,
+        method: Method,
+        url: Option<Url>,
+    ) -> Result<(), PullError> {
         let (url, with_auth) = match url {
             Some(u) => (u, false),
             None => {
                 let url = match &purpose {
                     Purpose::ManifestHead { tag } => self.registry_url("manifests", tag)?,
-                    Purpose::Manifest { reference, .. } => self.registry_url("manifests", reference)?,
+                    Purpose::Manifest { reference, .. } => {
+                        self.registry_url("manifests", reference)?
+                    }
                     Purpose::Config { desc } => self.registry_url("blobs", desc.digest.as_str())?,
                     Purpose::Layer { idx } => {
                         let d = self.layer_desc(*idx)?.digest.clone();
@@ -412,7 +416,10 @@ impl Puller {
             }
             _ => {
                 body = None;
-                if matches!(f.purpose, Purpose::ManifestHead { .. } | Purpose::Manifest { .. }) {
+                if matches!(
+                    f.purpose,
+                    Purpose::ManifestHead { .. } | Purpose::Manifest { .. }
+                ) {
                     headers.push((
                         "accept".into(),
                         HeaderValue::Plain(media_type::manifest_accept_header()),
@@ -465,7 +472,9 @@ impl Puller {
             .layers
             .get(idx)
             .map(|(d, _)| d)
-            .ok_or(PullError::HostContract { what: "unknown layer" })
+            .ok_or(PullError::HostContract {
+                what: "unknown layer",
+            })
     }
 
     fn on_head(&mut self, k: u64, rid: RequestId, head: ResponseHead) -> Result<(), PullError> {
@@ -481,8 +490,13 @@ impl Puller {
             return Ok(());
         };
         let purpose = f.purpose.clone();
-        let (method, url, redirects, auth_tries, attempts) =
-            (f.method, f.url.clone(), f.redirects, f.auth_tries, f.attempts);
+        let (method, url, redirects, auth_tries, attempts) = (
+            f.method,
+            f.url.clone(),
+            f.redirects,
+            f.auth_tries,
+            f.attempts,
+        );
         let limits = self.config.limits.clone();
         let is_token = matches!(purpose, Purpose::Token { .. });
         let (action, after) = match status {
@@ -491,9 +505,19 @@ impl Puller {
                 let loc = head.header("location").unwrap_or_default();
                 let next = url.join(loc)?;
                 if url.scheme() == Scheme::Https && next.scheme() == Scheme::Http {
-                    (BodyAction::Discard, AfterBody::Fail(PullError::InsecureRedirect { host: next.authority() }))
+                    (
+                        BodyAction::Discard,
+                        AfterBody::Fail(PullError::InsecureRedirect {
+                            host: next.authority(),
+                        }),
+                    )
                 } else if redirects >= limits.max_redirects {
-                    (BodyAction::Discard, AfterBody::Fail(PullError::TooManyRedirects { host: next.authority() }))
+                    (
+                        BodyAction::Discard,
+                        AfterBody::Fail(PullError::TooManyRedirects {
+                            host: next.authority(),
+                        }),
+                    )
                 } else {
                     (BodyAction::Discard, AfterBody::Redirect(next))
                 }
@@ -505,11 +529,15 @@ impl Puller {
                     Url::from_parts(ep.scheme, &ep.authority, "/")?
                 };
                 if auth_tries >= limits.max_auth_attempts || !url.same_origin(&origin) {
-                    (BodyAction::Discard, AfterBody::Fail(PullError::Unauthorized { host }))
+                    (
+                        BodyAction::Discard,
+                        AfterBody::Fail(PullError::Unauthorized { host }),
+                    )
                 } else {
                     let cred_host = self.endpoint().credential_host.clone();
                     let scope = self.scope();
-                    self.auth.on_challenge(&origin, &challenges, &scope, &cred_host)?;
+                    self.auth
+                        .on_challenge(&origin, &challenges, &scope, &cred_host)?;
                     (BodyAction::Discard, AfterBody::AwaitAuth)
                 }
             }
@@ -521,17 +549,31 @@ impl Puller {
                 if self.auth.token_failed(key, s) {
                     (BodyAction::Discard, AfterBody::Resend)
                 } else {
-                    (BodyAction::Discard, AfterBody::Fail(PullError::Unauthorized { host }))
+                    (
+                        BodyAction::Discard,
+                        AfterBody::Fail(PullError::Unauthorized { host }),
+                    )
                 }
             }
-            403 => (BodyAction::Discard, AfterBody::Fail(PullError::Denied { host })),
+            403 => (
+                BodyAction::Discard,
+                AfterBody::Fail(PullError::Denied { host }),
+            ),
             404 => match &purpose {
                 Purpose::ManifestHead { tag } => (
                     BodyAction::Discard,
-                    AfterBody::NextEndpoint(PullError::ManifestUnknown { reference: tag.clone(), host }),
+                    AfterBody::NextEndpoint(PullError::ManifestUnknown {
+                        reference: tag.clone(),
+                        host,
+                    }),
                 ),
-                Purpose::Manifest { reference, depth, .. } => {
-                    let e = PullError::ManifestUnknown { reference: reference.clone(), host };
+                Purpose::Manifest {
+                    reference, depth, ..
+                } => {
+                    let e = PullError::ManifestUnknown {
+                        reference: reference.clone(),
+                        host,
+                    };
                     if *depth == 0 {
                         (BodyAction::Discard, AfterBody::NextEndpoint(e))
                     } else {
@@ -540,13 +582,22 @@ impl Puller {
                 }
                 Purpose::Config { desc } => (
                     BodyAction::Discard,
-                    AfterBody::Fail(PullError::BlobUnknown { digest: desc.digest.clone(), host }),
+                    AfterBody::Fail(PullError::BlobUnknown {
+                        digest: desc.digest.clone(),
+                        host,
+                    }),
                 ),
                 Purpose::Layer { idx } => {
                     let digest = self.layer_desc(*idx)?.digest.clone();
-                    (BodyAction::Discard, AfterBody::Fail(PullError::BlobUnknown { digest, host }))
+                    (
+                        BodyAction::Discard,
+                        AfterBody::Fail(PullError::BlobUnknown { digest, host }),
+                    )
                 }
-                Purpose::Token { .. } => (BodyAction::Discard, AfterBody::Fail(PullError::Unauthorized { host })),
+                Purpose::Token { .. } => (
+                    BodyAction::Discard,
+                    AfterBody::Fail(PullError::Unauthorized { host }),
+                ),
             },
             405 if matches!(purpose, Purpose::ManifestHead { .. }) => {
                 // Some registries refuse HEAD: fall back to GET by tag.
@@ -564,7 +615,10 @@ impl Puller {
                         } else {
                             PullError::RegistryUnavailable { host, status: s }
                         };
-                        let resolving = matches!(purpose, Purpose::ManifestHead { .. } | Purpose::Manifest { depth: 0, .. });
+                        let resolving = matches!(
+                            purpose,
+                            Purpose::ManifestHead { .. } | Purpose::Manifest { depth: 0, .. }
+                        );
                         if resolving {
                             (BodyAction::Discard, AfterBody::NextEndpoint(e))
                         } else {
@@ -574,11 +628,17 @@ impl Puller {
                 }
             }
             s => (
-                BodyAction::Buffer { limit: limits.max_error_body_bytes },
+                BodyAction::Buffer {
+                    limit: limits.max_error_body_bytes,
+                },
                 AfterBody::ErrorStatus(s),
             ),
         };
-        let action = if matches!(method, Method::Head) { BodyAction::Discard } else { action };
+        let action = if matches!(method, Method::Head) {
+            BodyAction::Discard
+        } else {
+            action
+        };
         if let Some(f) = self.fetches.get_mut(&k) {
             f.head = Some(head);
             f.after = Some(after);
@@ -587,7 +647,12 @@ impl Puller {
         Ok(())
     }
 
-    fn success_action(&mut self, k: u64, purpose: &Purpose, head: &ResponseHead) -> Result<(BodyAction, AfterBody), PullError> {
+    fn success_action(
+        &mut self,
+        k: u64,
+        purpose: &Purpose,
+        head: &ResponseHead,
+    ) -> Result<(BodyAction, AfterBody), PullError> {
         let limits = &self.config.limits;
         Ok(match purpose {
             Purpose::ManifestHead { .. } => {
@@ -597,15 +662,21 @@ impl Puller {
                 (BodyAction::Discard, AfterBody::HeadResolved(d))
             }
             Purpose::Manifest { .. } => (
-                BodyAction::Buffer { limit: limits.max_manifest_bytes },
+                BodyAction::Buffer {
+                    limit: limits.max_manifest_bytes,
+                },
                 AfterBody::Consume,
             ),
             Purpose::Config { desc } => (
-                BodyAction::Buffer { limit: desc.size.min(limits.max_config_bytes) },
+                BodyAction::Buffer {
+                    limit: desc.size.min(limits.max_config_bytes),
+                },
                 AfterBody::Consume,
             ),
             Purpose::Token { .. } => (
-                BodyAction::Buffer { limit: limits.max_token_bytes },
+                BodyAction::Buffer {
+                    limit: limits.max_token_bytes,
+                },
                 AfterBody::Consume,
             ),
             Purpose::Layer { idx } => {
@@ -617,10 +688,7 @@ impl Puller {
                 // anything else restarts the blob from byte 0.
                 let resumed = f.range_sent
                     && head.status == 206
-                    && head
-                        .header("content-range")
-                        .and_then(content_range_start)
-                        == Some(f.staged);
+                    && head.header("content-range").and_then(content_range_start) == Some(f.staged);
                 if !resumed {
                     f.staged = 0;
                 }
@@ -632,7 +700,11 @@ impl Puller {
                 }
                 let offset = if resumed { f.staged } else { 0 };
                 (
-                    BodyAction::StreamToStore { digest: d.digest, size: d.size, offset },
+                    BodyAction::StreamToStore {
+                        digest: d.digest,
+                        size: d.size,
+                        offset,
+                    },
                     AfterBody::Consume,
                 )
             }
@@ -660,7 +732,15 @@ impl Puller {
             }),
             AfterBody::Resend => self.send(k),
             AfterBody::RetryAt(at) => {
-                let (what, attempt) = (f.url.path_and_query().split('?').next().unwrap_or("").to_owned(), f.attempts + 1);
+                let (what, attempt) = (
+                    f.url
+                        .path_and_query()
+                        .split('?')
+                        .next()
+                        .unwrap_or("")
+                        .to_owned(),
+                    f.attempts + 1,
+                );
                 f.retry_at = Some(at);
                 self.event(PullEvent::Retrying { what, attempt, at });
                 Ok(())
@@ -689,7 +769,9 @@ impl Puller {
             AfterBody::NextEndpoint(e) => self.next_endpoint(e),
             AfterBody::HeadResolved(d) => {
                 let Purpose::ManifestHead { tag } = f.purpose.clone() else {
-                    return Err(PullError::HostContract { what: "head result for a non-head fetch" });
+                    return Err(PullError::HostContract {
+                        what: "head result for a non-head fetch",
+                    });
                 };
                 self.fetches.remove(&k);
                 let (reference, expect) = match d {
@@ -697,7 +779,13 @@ impl Puller {
                     None => (tag, None),
                 };
                 self.start_fetch(
-                    Purpose::Manifest { reference, expect, expect_size: None, parent: None, depth: 0 },
+                    Purpose::Manifest {
+                        reference,
+                        expect,
+                        expect_size: None,
+                        parent: None,
+                        depth: 0,
+                    },
                     Method::Get,
                     None,
                 )
@@ -756,7 +844,10 @@ impl Puller {
             return Ok(());
         };
         f.request = None;
-        let resolving = matches!(f.purpose, Purpose::ManifestHead { .. } | Purpose::Manifest { depth: 0, .. });
+        let resolving = matches!(
+            f.purpose,
+            Purpose::ManifestHead { .. } | Purpose::Manifest { depth: 0, .. }
+        );
         if let Purpose::Layer { .. } = f.purpose {
             f.staged = failure.staged_bytes;
         }
@@ -765,17 +856,31 @@ impl Puller {
             TransportFailure::Reset => "connection-reset",
             TransportFailure::Timeout => "timeout",
             TransportFailure::Tls => {
-                let e = PullError::Transport { code: "tls-failed", host };
-                return if resolving { self.next_endpoint(e) } else { Err(e) };
+                let e = PullError::Transport {
+                    code: "tls-failed",
+                    host,
+                };
+                return if resolving {
+                    self.next_endpoint(e)
+                } else {
+                    Err(e)
+                };
             }
             TransportFailure::DigestMismatch { actual } => {
                 let expected = match &f.purpose {
-                    Purpose::Layer { idx } => self.walk.layers.get(*idx).map(|(d, _)| d.digest.clone()),
+                    Purpose::Layer { idx } => {
+                        self.walk.layers.get(*idx).map(|(d, _)| d.digest.clone())
+                    }
                     _ => None,
                 };
                 return Err(match expected {
-                    Some(expected) => PullError::Digest(DigestError::Mismatch { expected, actual: actual.clone() }),
-                    None => PullError::HostContract { what: "digest mismatch for a buffered body" },
+                    Some(expected) => PullError::Digest(DigestError::Mismatch {
+                        expected,
+                        actual: actual.clone(),
+                    }),
+                    None => PullError::HostContract {
+                        what: "digest mismatch for a buffered body",
+                    },
                 });
             }
             TransportFailure::SizeMismatch { actual } => {
@@ -786,19 +891,31 @@ impl Puller {
                             expected: d.size,
                             actual: *actual,
                         }),
-                        None => PullError::HostContract { what: "unknown layer" },
+                        None => PullError::HostContract {
+                            what: "unknown layer",
+                        },
                     },
-                    _ => PullError::HostContract { what: "size mismatch for a buffered body" },
+                    _ => PullError::HostContract {
+                        what: "size mismatch for a buffered body",
+                    },
                 });
             }
             TransportFailure::Store { message } => {
-                return Err(PullError::Store { message: message.clone() })
+                return Err(PullError::Store {
+                    message: message.clone(),
+                })
             }
             TransportFailure::Cancelled => return Err(PullError::Cancelled),
         };
         match self.config.retry.decide(f.attempts, self.now, None) {
             RetryDecision::RetryAt(at) => {
-                let what = f.url.path_and_query().split('?').next().unwrap_or("").to_owned();
+                let what = f
+                    .url
+                    .path_and_query()
+                    .split('?')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned();
                 let attempt = f.attempts + 1;
                 f.retry_at = Some(at);
                 self.event(PullEvent::Retrying { what, attempt, at });
@@ -824,9 +941,14 @@ impl Puller {
         let head = f.head.unwrap_or_default();
         match f.purpose {
             Purpose::Token { key } => {
-                let bytes = bytes.ok_or(PullError::HostContract { what: "token body missing" })?;
+                let bytes = bytes.ok_or(PullError::HostContract {
+                    what: "token body missing",
+                })?;
                 if bytes.len() as u64 > self.config.limits.max_token_bytes {
-                    return Err(PullError::TooLarge { what: "token", limit: self.config.limits.max_token_bytes });
+                    return Err(PullError::TooLarge {
+                        what: "token",
+                        limit: self.config.limits.max_token_bytes,
+                    });
                 }
                 let woken = self.auth.token_arrived(key, &bytes, self.now)?;
                 for w in woken {
@@ -834,14 +956,27 @@ impl Puller {
                 }
                 Ok(())
             }
-            Purpose::Manifest { reference: _, expect, expect_size, parent, depth } => {
-                let bytes = bytes.ok_or(PullError::HostContract { what: "manifest body missing" })?;
+            Purpose::Manifest {
+                reference: _,
+                expect,
+                expect_size,
+                parent,
+                depth,
+            } => {
+                let bytes = bytes.ok_or(PullError::HostContract {
+                    what: "manifest body missing",
+                })?;
                 self.on_manifest(bytes, &head, expect, expect_size, parent, depth)
             }
             Purpose::Config { desc } => {
-                let bytes = bytes.ok_or(PullError::HostContract { what: "config body missing" })?;
+                let bytes = bytes.ok_or(PullError::HostContract {
+                    what: "config body missing",
+                })?;
                 if bytes.len() as u64 > self.config.limits.max_config_bytes {
-                    return Err(PullError::TooLarge { what: "config", limit: self.config.limits.max_config_bytes });
+                    return Err(PullError::TooLarge {
+                        what: "config",
+                        limit: self.config.limits.max_config_bytes,
+                    });
                 }
                 let mut v = Verifier::new(desc.digest.clone()).with_size(desc.size);
                 v.update(&bytes)?;
@@ -850,10 +985,14 @@ impl Puller {
             }
             Purpose::Layer { idx } => {
                 if bytes.is_some() {
-                    return Err(PullError::HostContract { what: "a buffered body for a streamed blob" });
+                    return Err(PullError::HostContract {
+                        what: "a buffered body for a streamed blob",
+                    });
                 }
                 let Some((d, st)) = self.walk.layers.get_mut(idx) else {
-                    return Err(PullError::HostContract { what: "unknown layer" });
+                    return Err(PullError::HostContract {
+                        what: "unknown layer",
+                    });
                 };
                 *st = LayerState::Done;
                 let (digest, size) = (d.digest.clone(), d.size);
@@ -872,7 +1011,10 @@ impl Puller {
         self.store_ops.insert(id, StoreWhy::Put);
         self.walk.puts_pending += 1;
         self.walk.blobs.push(digest.clone());
-        self.out.push_back(Output::Store { id, op: StoreOp::PutBlob { digest, bytes } });
+        self.out.push_back(Output::Store {
+            id,
+            op: StoreOp::PutBlob { digest, bytes },
+        });
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -887,7 +1029,10 @@ impl Puller {
     ) -> Result<(), PullError> {
         let limit = self.config.limits.max_manifest_bytes;
         if bytes.len() as u64 > limit {
-            return Err(PullError::TooLarge { what: "manifest", limit });
+            return Err(PullError::TooLarge {
+                what: "manifest",
+                limit,
+            });
         }
         if let Some(size) = expect_size {
             if bytes.len() as u64 != size {
@@ -904,24 +1049,36 @@ impl Puller {
         let digest = manifest.digest().clone();
         if let Some(expected) = &expect {
             if *expected != digest {
-                return Err(PullError::Digest(DigestError::Mismatch { expected: expected.clone(), actual: digest }));
+                return Err(PullError::Digest(DigestError::Mismatch {
+                    expected: expected.clone(),
+                    actual: digest,
+                }));
             }
         }
         let media_type = manifest.media_type().as_str().to_owned();
         if depth == 0 {
             let endpoint = self.endpoint().authority.clone();
             self.walk.resolved = Some((digest.clone(), media_type.clone()));
-            self.event(PullEvent::Resolved { digest: digest.clone(), media_type: media_type.clone(), endpoint });
+            self.event(PullEvent::Resolved {
+                digest: digest.clone(),
+                media_type: media_type.clone(),
+                endpoint,
+            });
         }
         let desc = Descriptor::new(media_type.clone(), digest.clone(), bytes.len() as u64);
         self.put_blob(digest.clone(), bytes);
         if manifest.kind().is_index() {
             if depth + 1 > self.config.limits.max_index_depth {
-                return Err(PullError::IndexTooDeep { limit: self.config.limits.max_index_depth });
+                return Err(PullError::IndexTooDeep {
+                    limit: self.config.limits.max_index_depth,
+                });
             }
             let child = select_platform(manifest.children(), &self.request.platform)?.clone();
             if let Some(p) = &child.platform {
-                self.event(PullEvent::PlatformSelected { platform: p.clone(), digest: child.digest.clone() });
+                self.event(PullEvent::PlatformSelected {
+                    platform: p.clone(),
+                    digest: child.digest.clone(),
+                });
             }
             return self.start_fetch(
                 Purpose::Manifest {
@@ -937,7 +1094,8 @@ impl Puller {
         }
         let Some(config) = manifest.config().cloned() else {
             return Err(PullError::UnsupportedImage {
-                reason: "schema1 manifests need layer diff IDs, which this host does not compute yet",
+                reason:
+                    "schema1 manifests need layer diff IDs, which this host does not compute yet",
             });
         };
         let layers: Vec<Descriptor> = manifest
@@ -959,14 +1117,19 @@ impl Puller {
             let digest = self.walk.layers[idx].0.digest.clone();
             let id = StoreOpId(self.alloc());
             self.store_ops.insert(id, StoreWhy::Stat(idx));
-            self.out.push_back(Output::Store { id, op: StoreOp::Stat { digest } });
+            self.out.push_back(Output::Store {
+                id,
+                op: StoreOp::Stat { digest },
+            });
         }
         self.maybe_commit()
     }
 
     fn on_store(&mut self, id: StoreOpId, result: StoreResult) -> Result<(), PullError> {
         let Some(why) = self.store_ops.remove(&id) else {
-            return Err(PullError::HostContract { what: "an answer for a store operation that was never asked" });
+            return Err(PullError::HostContract {
+                what: "an answer for a store operation that was never asked",
+            });
         };
         if let StoreResult::Failed(message) = result {
             return Err(PullError::Store { message });
@@ -978,7 +1141,9 @@ impl Puller {
             }
             (StoreWhy::Stat(idx), StoreResult::Stat(present)) => {
                 let Some((d, st)) = self.walk.layers.get_mut(idx) else {
-                    return Err(PullError::HostContract { what: "unknown layer" });
+                    return Err(PullError::HostContract {
+                        what: "unknown layer",
+                    });
                 };
                 if present == Some(d.size) {
                     *st = LayerState::Done;
@@ -993,9 +1158,21 @@ impl Puller {
             (StoreWhy::Commit, StoreResult::Committed(record)) => {
                 let id = record.id.clone();
                 self.event(PullEvent::ImageRecorded { id });
-                let (resolved, _) = self.walk.resolved.clone().ok_or(PullError::HostContract { what: "commit before resolve" })?;
-                let manifest_digest = self.walk.manifest.as_ref().map(|(_, d)| d.digest.clone()).ok_or(PullError::HostContract { what: "commit before manifest" })?;
-                let (config, config_desc) = self.walk.config.as_ref().ok_or(PullError::HostContract { what: "commit before config" })?;
+                let (resolved, _) = self.walk.resolved.clone().ok_or(PullError::HostContract {
+                    what: "commit before resolve",
+                })?;
+                let manifest_digest = self
+                    .walk
+                    .manifest
+                    .as_ref()
+                    .map(|(_, d)| d.digest.clone())
+                    .ok_or(PullError::HostContract {
+                        what: "commit before manifest",
+                    })?;
+                let (config, config_desc) =
+                    self.walk.config.as_ref().ok_or(PullError::HostContract {
+                        what: "commit before config",
+                    })?;
                 let chain_id = id::chain_id(config.diff_ids());
                 self.done = Some(Box::new(PullOutcome {
                     record,
@@ -1007,32 +1184,50 @@ impl Puller {
                 }));
                 Ok(())
             }
-            _ => Err(PullError::HostContract { what: "a store answer of the wrong kind" }),
+            _ => Err(PullError::HostContract {
+                what: "a store answer of the wrong kind",
+            }),
         }
     }
 
     /// Starts queued layer downloads up to the concurrency limit.
     fn schedule(&mut self) -> Result<(), PullError> {
         while self.walk.downloading < self.config.max_concurrent_blobs {
-            let Some(idx) = self.walk.layers.iter().position(|(_, s)| *s == LayerState::Queued) else {
+            let Some(idx) = self
+                .walk
+                .layers
+                .iter()
+                .position(|(_, s)| *s == LayerState::Queued)
+            else {
                 break;
             };
             let desc = self.walk.layers[idx].0.clone();
             self.walk.layers[idx].1 = LayerState::Downloading;
             self.walk.downloading += 1;
             let foreign = !desc.urls.is_empty()
-                && media_type::MediaType::parse(&desc.media_type).is_some_and(|m| m.is_foreign_layer());
+                && media_type::MediaType::parse(&desc.media_type)
+                    .is_some_and(|m| m.is_foreign_layer());
             let url = if foreign {
                 if !self.config.allow_foreign_layers {
-                    return Err(PullError::ForeignLayerRefused { digest: desc.digest });
+                    return Err(PullError::ForeignLayerRefused {
+                        digest: desc.digest,
+                    });
                 }
                 let url = desc
                     .urls
                     .iter()
                     .find_map(|u| Url::parse(u).ok())
-                    .ok_or_else(|| PullError::Url(crate::url::UrlError::Invalid { input: crate::digest::excerpt(desc.urls.first().map(String::as_str).unwrap_or("")) }))?;
+                    .ok_or_else(|| {
+                        PullError::Url(crate::url::UrlError::Invalid {
+                            input: crate::digest::excerpt(
+                                desc.urls.first().map(String::as_str).unwrap_or(""),
+                            ),
+                        })
+                    })?;
                 if url.scheme() == Scheme::Http && self.endpoint().scheme == Scheme::Https {
-                    return Err(PullError::InsecureRedirect { host: url.authority() });
+                    return Err(PullError::InsecureRedirect {
+                        host: url.authority(),
+                    });
                 }
                 Some(url)
             } else {
@@ -1058,9 +1253,8 @@ impl Puller {
             return Ok(());
         };
         self.walk.committing = true;
-        let size = mdesc.size
-            + cdesc.size
-            + self.walk.layers.iter().map(|(d, _)| d.size).sum::<u64>();
+        let size =
+            mdesc.size + cdesc.size + self.walk.layers.iter().map(|(d, _)| d.size).sum::<u64>();
         let record = PullRecord {
             reference: self.request.reference.to_string(),
             id: cdesc.digest.clone(),
@@ -1078,7 +1272,14 @@ impl Puller {
         blobs.dedup();
         let id = StoreOpId(self.alloc());
         self.store_ops.insert(id, StoreWhy::Commit);
-        self.out.push_back(Output::Store { id, op: StoreOp::Commit { blobs, manifest: mdesc, record } });
+        self.out.push_back(Output::Store {
+            id,
+            op: StoreOp::Commit {
+                blobs,
+                manifest: mdesc,
+                record,
+            },
+        });
         Ok(())
     }
 }

@@ -31,12 +31,15 @@ pub mod io;
 mod machine;
 pub mod ratelimit;
 pub mod retry;
+#[cfg(test)]
+mod sim;
+#[cfg(test)]
+mod tests;
 
 pub use error::PullError;
 pub use io::{
-    BodyAction, CredentialId, Failure, HeaderValue, HttpRequest, Input, Method, Output,
-    PullEvent, PullOutcome, RequestId, ResponseHead, StoreOp, StoreOpId, StoreResult,
-    TransportFailure,
+    BodyAction, CredentialId, Failure, HeaderValue, HttpRequest, Input, Method, Output, PullEvent,
+    PullOutcome, RequestId, ResponseHead, StoreOp, StoreOpId, StoreResult, TransportFailure,
 };
 pub use machine::Puller;
 pub use retry::RetryPolicy;
@@ -80,7 +83,11 @@ impl Endpoint {
             domain.to_owned()
         };
         Endpoint {
-            scheme: if plain_http { Scheme::Http } else { Scheme::Https },
+            scheme: if plain_http {
+                Scheme::Http
+            } else {
+                Scheme::Https
+            },
             authority,
             repository: reference.path().to_owned(),
             credential_host: domain.to_owned(),

@@ -171,7 +171,9 @@ pub async fn drive(
             Output::Wait { until } => {
                 let sleep = async {
                     match until {
-                        Some(t) => tokio::time::sleep(Duration::from_millis(t.saturating_sub(now()))).await,
+                        Some(t) => {
+                            tokio::time::sleep(Duration::from_millis(t.saturating_sub(now()))).await
+                        }
                         None => std::future::pending::<()>().await,
                     }
                 };
@@ -204,8 +206,14 @@ pub async fn drive(
 fn store_op(staging: &dyn PullStaging, op: StoreOp) -> StoreResult {
     let r = match op {
         StoreOp::Stat { digest } => staging.stat(&digest).map(StoreResult::Stat),
-        StoreOp::PutBlob { digest, bytes } => staging.put_blob(&digest, &bytes).map(|()| StoreResult::Done),
-        StoreOp::Commit { blobs, manifest, record } => staging
+        StoreOp::PutBlob { digest, bytes } => staging
+            .put_blob(&digest, &bytes)
+            .map(|()| StoreResult::Done),
+        StoreOp::Commit {
+            blobs,
+            manifest,
+            record,
+        } => staging
             .commit(&blobs, &manifest, record)
             .map(StoreResult::Committed),
     };
@@ -232,25 +240,46 @@ async fn exchange(
     let (head, mut body) = match transport.send(&req).await {
         Ok(x) => x,
         Err(failure) => {
-            let _ = tx.send(Ok(Input::HttpFailed { id, failure, now: now() }));
+            let _ = tx.send(Ok(Input::HttpFailed {
+                id,
+                failure,
+                now: now(),
+            }));
             return;
         }
     };
-    let _ = tx.send(Ok(Input::HttpResponse { id, head, now: now() }));
+    let _ = tx.send(Ok(Input::HttpResponse {
+        id,
+        head,
+        now: now(),
+    }));
     let Ok(action) = action.await else {
         return; // The machine abandoned the request or the pull ended.
     };
     let input = match action {
-        BodyAction::Discard => Input::HttpBody { id, bytes: Vec::new(), now: now() },
+        BodyAction::Discard => Input::HttpBody {
+            id,
+            bytes: Vec::new(),
+            now: now(),
+        },
         BodyAction::Buffer { limit } => match transport.read_limited(&mut body, limit).await {
-            Ok(bytes) => Input::HttpBody { id, bytes, now: now() },
+            Ok(bytes) => Input::HttpBody {
+                id,
+                bytes,
+                now: now(),
+            },
             Err(kind) => failed(kind, 0),
         },
-        BodyAction::StreamToStore { digest, size, offset } => {
+        BodyAction::StreamToStore {
+            digest,
+            size,
+            offset,
+        } => {
             let target = {
                 let staging = staging.clone();
                 let digest = digest.clone();
-                tokio::task::spawn_blocking(move || staging.blob_writer(&digest, size, offset)).await
+                tokio::task::spawn_blocking(move || staging.blob_writer(&digest, size, offset))
+                    .await
             };
             let mut sink = match target {
                 Ok(Ok(BlobTarget::Sink(s))) => s,
@@ -276,7 +305,10 @@ async fn exchange(
                         }
                         if sink.staged_len() >= next_progress {
                             next_progress = sink.staged_len() + PROGRESS_EVERY;
-                            let _ = tx.send(Ok(Input::Progress { id, bytes: sink.staged_len() }));
+                            let _ = tx.send(Ok(Input::Progress {
+                                id,
+                                bytes: sink.staged_len(),
+                            }));
                         }
                     }
                     Ok(None) => {

@@ -15,8 +15,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
 use hoist_core::pull::{Failure, HttpRequest, ResponseHead, TransportFailure};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::Uri;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
@@ -149,7 +149,10 @@ impl Transport {
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
-            .wrap_connector(ProxyConnector { direct: http, matcher });
+            .wrap_connector(ProxyConnector {
+                direct: http,
+                matcher,
+            });
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(16)
@@ -222,7 +225,11 @@ impl Transport {
     }
 
     /// Reads at most `limit + 1` bytes of `body` (the core judges the length).
-    pub async fn read_limited(&self, body: &mut Incoming, limit: u64) -> Result<Vec<u8>, TransportFailure> {
+    pub async fn read_limited(
+        &self,
+        body: &mut Incoming,
+        limit: u64,
+    ) -> Result<Vec<u8>, TransportFailure> {
         let cap = limit.saturating_add(1);
         let mut out = Vec::new();
         while let Some(chunk) = self.next_chunk(body).await? {
