@@ -111,18 +111,36 @@ impl std::fmt::Display for DriveError {
 
 impl std::error::Error for DriveError {}
 
-/// Runs `puller` to the end. `repository` is the normalized repository (for auth.json
-/// `host/namespace` keys). `on_event` sees every event. `cancel` ends the pull early.
+/// Everything a driven pull does I/O with.
+#[derive(Clone)]
+pub struct DriveContext {
+    /// The monotonic epoch `now` is measured from (share one per process).
+    pub epoch: Instant,
+    /// The HTTP client.
+    pub transport: Transport,
+    /// This pull's staging in the store.
+    pub staging: Arc<dyn PullStaging>,
+    /// Credential lookups.
+    pub credentials: Arc<dyn CredentialSource>,
+    /// The normalized repository (`docker.io/library/redis`), for auth.json
+    /// `host/namespace` keys.
+    pub repository: String,
+}
+
+/// Runs `puller` to the end. `on_event` sees every event. `cancel` ends the pull early.
 pub async fn drive(
     mut puller: Puller,
-    epoch: Instant,
-    transport: &Transport,
-    staging: Arc<dyn PullStaging>,
-    credentials: Arc<dyn CredentialSource>,
-    repository: String,
+    ctx: DriveContext,
     mut on_event: impl FnMut(&PullEvent),
     mut cancel: oneshot::Receiver<()>,
 ) -> Result<PullOutcome, DriveError> {
+    let DriveContext {
+        epoch,
+        transport,
+        staging,
+        credentials,
+        repository,
+    } = ctx;
     let now = move || epoch.elapsed().as_millis() as u64;
     let (tx, mut rx) = mpsc::unbounded_channel::<Result<Input, DriveError>>();
     let mut bodies: HashMap<_, oneshot::Sender<BodyAction>> = HashMap::new();
