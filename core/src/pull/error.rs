@@ -7,6 +7,7 @@ use crate::config::ConfigError;
 use crate::digest::{Digest, DigestError};
 use crate::manifest::ManifestError;
 use crate::platform::PlatformError;
+use crate::reference::ReferenceError;
 use crate::url::UrlError;
 use crate::ErrorCode;
 
@@ -84,6 +85,9 @@ pub enum PullError {
     Auth(AuthError),
     /// A URL from the registry (Location, realm, foreign layer) is unusable.
     Url(UrlError),
+    /// The reference or its registries.conf entry is unusable (blocked registry, bad
+    /// rewrite).
+    Reference(ReferenceError),
     /// More redirects than allowed, or a loop.
     TooManyRedirects {
         /// The host of the last hop.
@@ -153,6 +157,7 @@ impl ErrorCode for PullError {
             PullError::Platform(e) => e.code(),
             PullError::Auth(e) => e.code(),
             PullError::Url(e) => e.code(),
+            PullError::Reference(e) => e.code(),
             PullError::TooManyRedirects { .. } => "too-many-redirects",
             PullError::InsecureRedirect { .. } => "insecure-redirect",
             PullError::IndexTooDeep { .. } => "index-too-deep",
@@ -206,6 +211,7 @@ impl fmt::Display for PullError {
             PullError::Platform(e) => e.fmt(f),
             PullError::Auth(e) => e.fmt(f),
             PullError::Url(e) => e.fmt(f),
+            PullError::Reference(e) => e.fmt(f),
             PullError::TooManyRedirects { host } => {
                 write!(f, "too many redirects (last to {host})")
             }
@@ -260,5 +266,10 @@ impl From<AuthError> for PullError {
 impl From<UrlError> for PullError {
     fn from(e: UrlError) -> Self {
         PullError::Url(e)
+    }
+}
+impl From<ReferenceError> for PullError {
+    fn from(e: ReferenceError) -> Self {
+        PullError::Reference(e)
     }
 }

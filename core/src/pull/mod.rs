@@ -45,7 +45,7 @@ pub use machine::Puller;
 pub use retry::RetryPolicy;
 
 use crate::platform::Platform;
-use crate::reference::Reference;
+use crate::reference::{Reference, RegistriesConf};
 use crate::url::Scheme;
 
 /// What to pull.
@@ -73,6 +73,34 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// Where to pull `reference` from, in order: registries.conf mirrors allowed for this
+    /// kind of pull, then the primary location (each with the repository rewritten from
+    /// the registry prefix), or just the reference's own registry without a conf.
+    ///
+    /// `insecure = true` in registries.conf, or `plain_http`, selects plain HTTP for an
+    /// endpoint. (containers/image tries HTTPS without verification first; hoist keeps
+    /// one scheme per endpoint so the choice is explicit.) A blocked registry fails with
+    /// `registry-blocked`.
+    pub fn for_reference(
+        reference: &Reference,
+        conf: Option<&RegistriesConf>,
+        plain_http: bool,
+    ) -> Result<Vec<Endpoint>, PullError> {
+        let Some(conf) = conf else {
+            return Ok(vec![Endpoint::primary(reference, plain_http)]);
+        };
+        let sources = conf.pull_sources(reference)?;
+        Ok(sources
+            .into_iter()
+            .map(|s| {
+                let mut e = Endpoint::primary(&s.reference, plain_http || s.endpoint.insecure());
+                // Credentials are looked up by the registry actually contacted.
+                e.credential_host = s.reference.domain().unwrap_or("docker.io").to_owned();
+                e
+            })
+            .collect())
+    }
+
     /// The primary endpoint for `reference`: its domain over https (or http when
     /// `plain_http`), with Docker Hub's API host for `docker.io`.
     pub fn primary(reference: &Reference, plain_http: bool) -> Endpoint {

@@ -1,5 +1,5 @@
 //! The native drive loop: runs a [`Puller`] to completion with tokio, the hyper
-//! [`Transport`], a [`PullStaging`] store and a [`CredentialSource`].
+//! [`Transport`], a [`PullStaging`] store and a [`CredentialLookup`].
 //!
 //! The loop only moves bytes and answers: every `Output` of the machine is turned into
 //! one piece of I/O, and every result goes back as one `Input`. HTTP requests run as
@@ -66,10 +66,18 @@ pub trait PullStaging: Send + Sync {
     fn discard(&self);
 }
 
+/// A boxed future, for the object-safe async trait below.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 /// Looks credentials up for a registry host (auth files, helpers, `--creds`, CRI).
-pub trait CredentialSource: Send + Sync {
-    /// Credentials for `host`; `Anonymous` when none. Errors are final for the pull.
-    fn lookup(&self, host: &str, repository: &str) -> Result<Credentials, DriveError>;
+pub trait CredentialLookup: Send + Sync {
+    /// Credentials for `host` (and the normalized `repository`, for `host/namespace`
+    /// keys); `Anonymous` when none. Errors are final for the pull.
+    fn lookup<'a>(
+        &'a self,
+        host: &'a str,
+        repository: &'a str,
+    ) -> BoxFuture<'a, Result<Credentials, DriveError>>;
 }
 
 /// Why a driven pull failed.
@@ -121,7 +129,7 @@ pub struct DriveContext {
     /// This pull's staging in the store.
     pub staging: Arc<dyn PullStaging>,
     /// Credential lookups.
-    pub credentials: Arc<dyn CredentialSource>,
+    pub credentials: Arc<dyn CredentialLookup>,
     /// The normalized repository (`docker.io/library/redis`), for auth.json
     /// `host/namespace` keys.
     pub repository: String,
@@ -177,9 +185,10 @@ pub async fn drive(
                 let credentials = credentials.clone();
                 let tx = tx.clone();
                 let repository = repository.clone();
-                tokio::task::spawn_blocking(move || {
+                tokio::spawn(async move {
                     let r = credentials
                         .lookup(&host, &repository)
+                        .await
                         .map(|credentials| Input::Credentials { id, credentials });
                     let _ = tx.send(r);
                 });
