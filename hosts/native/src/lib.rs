@@ -4,3 +4,7 @@
 
 pub mod drive;
 pub mod transport;
+pub mod cli;
+pub mod credentials;
+pub mod glue;
+pub mod store;
