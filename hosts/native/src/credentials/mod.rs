@@ -42,7 +42,7 @@ mod helper;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use hoist_core::auth::{Credentials, DockerConfig, Lookup, Secret};
+use hoist_core::auth::{Credentials, DockerConfig, Lookup, Secret, DOCKER_HUB_LEGACY_KEY};
 
 pub use env::{AuthPath, CredentialEnv};
 pub use error::{CredentialError, STDERR_EXCERPT_CHARS};
@@ -283,6 +283,7 @@ impl CredentialStore {
         username: &str,
         password: &Secret,
     ) -> Result<StoredIn, CredentialError> {
+        validate_edit_key(key)?;
         let path = self.env.write_path()?;
         let config = self.load_for_edit(&path)?;
         if let Some(helper) = editing_helper(&config, key)? {
@@ -308,6 +309,7 @@ impl CredentialStore {
     /// Errors: `not-logged-in` when neither held anything for `key`, and the errors of
     /// [`login`](Self::login).
     pub async fn logout(&self, key: &str) -> Result<(), CredentialError> {
+        validate_edit_key(key)?;
         let path = self.env.write_path()?;
         let config = self.load_for_edit(&path)?;
         let mut erased = false;
@@ -335,6 +337,17 @@ impl CredentialStore {
     }
 }
 
+/// Rejects a key the core would not write (a URL other than docker's Hub key, a tag, a
+/// digest), before a helper could be handed it.
+fn validate_edit_key(key: &str) -> Result<(), CredentialError> {
+    match DockerConfig::empty().without(key) {
+        Err(source) if hoist_core::ErrorCode::code(&source) != "not-logged-in" => {
+            Err(CredentialError::Auth { path: None, source })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The helper that `login` / `logout` of `key` go through, if the file names one.
 ///
 /// A host key uses the core's [`DockerConfig::helper_for`]. A namespaced key is written
@@ -342,6 +355,7 @@ impl CredentialStore {
 /// helper first, so a namespaced entry would never be read, and helpers only know hosts.
 fn editing_helper(config: &DockerConfig, key: &str) -> Result<Option<String>, CredentialError> {
     let (host, namespaced) = match key.split_once('/') {
+        _ if key == DOCKER_HUB_LEGACY_KEY => ("docker.io", false),
         Some((host, _)) => (host, true),
         None => (key, false),
     };
