@@ -23,13 +23,6 @@ pub enum CredentialError {
     CredsMissingColon,
     /// `--creds` has an empty user name (`:password`).
     CredsEmptyUsername,
-    /// The repository passed to `resolve` is not on the host passed with it.
-    RepositoryHostMismatch {
-        /// The host.
-        host: String,
-        /// The repository, cut to 80 characters.
-        repository: String,
-    },
     /// An auth file exists but could not be read (permission denied, a directory, an
     /// I/O error).
     Unreadable {
@@ -129,7 +122,6 @@ impl ErrorCode for CredentialError {
             CredentialError::CredsEmpty => "creds-empty",
             CredentialError::CredsMissingColon => "creds-missing-colon",
             CredentialError::CredsEmptyUsername => "creds-empty-username",
-            CredentialError::RepositoryHostMismatch { .. } => "repository-host-mismatch",
             CredentialError::Unreadable { .. } => "auth-file-unreadable",
             CredentialError::AuthFile { source, .. }
             | CredentialError::Auth { source, .. }
@@ -157,10 +149,6 @@ impl fmt::Display for CredentialError {
                 "--creds must be user:password (hoist does not prompt for a password)",
             ),
             CredentialError::CredsEmptyUsername => f.write_str("--creds has an empty user name"),
-            CredentialError::RepositoryHostMismatch { host, repository } => write!(
-                f,
-                "repository {repository:?} is not on registry host {host:?}"
-            ),
             CredentialError::Unreadable { path, reason } => {
                 write!(f, "cannot read auth file {}: {reason}", path.display())
             }

@@ -9,7 +9,9 @@
 //!
 //! * [`CredentialEnv`] is a snapshot of the environment (`REGISTRY_AUTH_FILE`,
 //!   `XDG_RUNTIME_DIR`, `XDG_CONFIG_HOME`, `HOME`, `DOCKER_CONFIG`, `PATH`, the uid), so
-//!   nothing here reads or changes the process environment behind the caller's back.
+//!   nothing here reads the process environment behind the caller's back (the one
+//!   exception: with `path: None`, helpers are looked up in this process's `PATH`), and
+//!   nothing here ever changes it.
 //! * [`CredentialStore::resolve`] answers "which credentials for this registry host
 //!   (and repository)?" for the drive loop:
 //!   1. an explicit `--creds user:password` ([`parse_creds`], [`CredentialStore::with_creds`]);
@@ -171,7 +173,11 @@ impl CredentialStore {
     /// `quay.io/org/app`, `docker.io/library/busybox`), so namespaced `auth.json` keys
     /// (`quay.io/org`) can match. See the module docs for the order.
     ///
-    /// Errors: `repository-host-mismatch`; `invalid-registry-key`;
+    /// A `repository` on another registry than `host` (a mirror asked about with the
+    /// original name) is ignored and the host alone is looked up; Docker Hub's names
+    /// (`docker.io`, `index.docker.io`, `registry-1.docker.io`) are one registry.
+    ///
+    /// Errors: `invalid-registry-key`;
     /// `auth-file-unreadable`; the core's codes for a corrupt file or entry
     /// (`docker-config-invalid-json`, `auth-invalid-base64`, …) or helper output
     /// (`helper-output-invalid-json`, …); `credential-helper-not-found`,
@@ -209,20 +215,10 @@ impl CredentialStore {
             });
         }
         let key = match repository {
-            None => host,
-            Some(repo)
-                if repo == host
-                    || (repo.starts_with(host)
-                        && repo.as_bytes().get(host.len()) == Some(&b'/')) =>
-            {
-                repo
-            }
-            Some(repo) => {
-                return Err(CredentialError::RepositoryHostMismatch {
-                    host: cut80(host),
-                    repository: cut80(repo),
-                })
-            }
+            Some(repo) if same_registry(host, repo.split('/').next().unwrap_or(repo)) => repo,
+            // A repository on another host (a mirror, or a token realm, asked about
+            // with the original name) says nothing about this host's keys.
+            Some(_) | None => host,
         };
         // Reject a malformed key before any file or helper is involved.
         DockerConfig::empty()
@@ -335,6 +331,13 @@ impl CredentialStore {
         };
         Ok(file::load(&auth)?.unwrap_or_default())
     }
+}
+
+/// True when `a` and `b` name one registry: equal, or both Docker Hub (the pull machine
+/// asks about the endpoint `registry-1.docker.io` for `docker.io/library/...`).
+fn same_registry(a: &str, b: &str) -> bool {
+    let hub = |h: &str| matches!(h, "docker.io" | "index.docker.io" | "registry-1.docker.io");
+    a == b || (hub(a) && hub(b))
 }
 
 /// Rejects a key the core would not write (a URL other than docker's Hub key, a tag, a
