@@ -7,6 +7,7 @@ use hoist_core::descriptor::Descriptor;
 use hoist_core::digest::{Digest, DigestError};
 use hoist_core::pull::TransportFailure;
 use hoist_core::store::{ImageRecord, PullRecord};
+use hoist_core::ErrorCode;
 
 use crate::credentials::CredentialStore;
 use crate::drive::{BlobSink, BlobTarget, BoxFuture, CredentialLookup, DriveError, PullStaging};
