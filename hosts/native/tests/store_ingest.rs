@@ -256,3 +256,38 @@ fn two_threads_staging_one_blob_write_it_once() {
         "no lock or staging left"
     );
 }
+
+#[test]
+fn try_blob_writer_reports_a_busy_blob_without_waiting() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<hoist::store::FsStore>();
+    send_sync::<Staging>();
+    fn send<T: Send>() {}
+    send::<BlobWriter>();
+
+    let (_tmp, store) = new_store();
+    let (d, bytes) = blob(5000, 7);
+    let first = store.begin_pull().unwrap();
+    let second = store.begin_pull().unwrap();
+    let mut w = writer(&first, &d, 5000, 0);
+    assert!(second.try_blob_writer(&d, 5000, 0).unwrap().is_none());
+    w.write(&bytes).unwrap();
+    w.finish().unwrap();
+    assert!(matches!(
+        second.try_blob_writer(&d, 5000, 0).unwrap(),
+        Some(Ingest::AlreadyPresent(Presence::Staged))
+    ));
+    // A staged blob with another size than declared is a wrong descriptor.
+    let third = store.begin_pull().unwrap();
+    assert_eq!(
+        third.blob_writer(&d, 4999, 0).unwrap_err().code(),
+        "size-mismatch"
+    );
+    // The first pull discarding does not take the blob from the second.
+    first.discard().unwrap();
+    assert_eq!(second.staged(), [(d.clone(), 5000)]);
+    assert!(second
+        .dir()
+        .join(format!("sha256-{}", d.encoded()))
+        .exists());
+}

@@ -135,6 +135,14 @@ fn two_processes_pulling_one_image_write_each_blob_once() {
             .count();
         assert_eq!(wrote, 1, "{d} written once; logs: {logs:#?}");
     }
+    // They overlapped: at least one blob was found staged by the other process (it waited
+    // on the ingest lock, then linked the other's verified file).
+    assert!(
+        logs.iter()
+            .flat_map(|l| l.lines())
+            .any(|l| l.ends_with(" Staged")),
+        "{logs:#?}"
+    );
     let store = FsStore::open(&root).unwrap();
     let index = store.read_index().unwrap();
     let mut names = index.get(&image.id()).unwrap().names.clone();

@@ -12,12 +12,9 @@ use hoist_core::store::{ImageRecord, PullRecord};
 
 use super::error::{Result, StoreIoError};
 use super::fsutil::{self, Paths, PULL_PREFIX, TMP_PREFIX};
-use super::lock::{self, LockGuard};
-use super::walk::{self, MAX_MANIFEST_SIZE};
+use super::lock::{self, LockGuard, TryLock};
+use super::walk::{self, MAX_MANIFEST_SIZE, MAX_WALK_DEPTH};
 use super::{FsStore, ManifestDescriptor};
-
-/// Deepest nesting of indexes the commit walk follows (index → manifest is depth 1).
-const MAX_WALK_DEPTH: usize = 4;
 
 /// One pull's staging area (`ingest/pull-<id>/`), from [`FsStore::begin_pull`].
 ///
@@ -79,7 +76,8 @@ pub enum Ingest {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Presence {
     /// Committed in `blobs/` (by an earlier pull, or by another process meanwhile). This
-    /// pull pinned it with a hard link, so its commit does not depend on a concurrent `gc`.
+    /// pull pinned it with a hard link (where the filesystem has them), so its commit does
+    /// not depend on a concurrent `gc`.
     Committed,
     /// Staged and verified, by this pull or by another pull (another thread or process),
     /// whose file this pull hard-linked into its own staging.
@@ -167,10 +165,36 @@ impl Staging {
     /// whose size is not `size` is `size-mismatch` (the descriptor is wrong: the blob was
     /// verified against its digest).
     pub fn blob_writer(&self, digest: &Digest, size: u64, offset: u64) -> Result<Ingest> {
+        self.inner.check_live()?;
+        let guard = lock::lock_removable(&self.inner.store.paths().digest_lock(digest))?;
+        self.open_locked(digest, size, offset, guard)
+    }
+
+    /// [`Staging::blob_writer`] without waiting: `Ok(None)` while another writer (thread or
+    /// process) holds the blob's ingest lock, so a drive loop can report "waiting" and try
+    /// again later instead of blocking a thread.
+    pub fn try_blob_writer(
+        &self,
+        digest: &Digest,
+        size: u64,
+        offset: u64,
+    ) -> Result<Option<Ingest>> {
+        self.inner.check_live()?;
+        match lock::try_removable(&self.inner.store.paths().digest_lock(digest), true)? {
+            TryLock::Acquired(guard) => self.open_locked(digest, size, offset, guard).map(Some),
+            TryLock::Busy | TryLock::Absent => Ok(None),
+        }
+    }
+
+    fn open_locked(
+        &self,
+        digest: &Digest,
+        size: u64,
+        offset: u64,
+        guard: LockGuard,
+    ) -> Result<Ingest> {
         let inner = &self.inner;
-        inner.check_live()?;
         let paths = inner.store.paths();
-        let guard = lock::lock_removable(&paths.digest_lock(digest))?;
         inner.check_live()?;
         if let Some(&len) = inner.staged().get(digest) {
             check_size(digest, size, len)?;
@@ -189,15 +213,12 @@ impl Staging {
                 continue;
             };
             check_size(digest, size, len)?;
-            match fs::hard_link(&other, &own) {
-                Ok(()) => {
-                    fsutil::sync_dir(&inner.dir)?;
-                    inner.staged().insert(digest.clone(), len);
-                    return Ok(Ingest::AlreadyPresent(Presence::Staged));
-                }
-                // That pull committed or discarded it meanwhile.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(StoreIoError::io("link", &own, e)),
+            // On failure (that pull committed or discarded it meanwhile, or the filesystem
+            // has no hard links) this pull writes the blob itself.
+            if fs::hard_link(&other, &own).is_ok() {
+                fsutil::sync_dir(&inner.dir)?;
+                inner.staged().insert(digest.clone(), len);
+                return Ok(Ingest::AlreadyPresent(Presence::Staged));
             }
         }
         // A pull that committed it while we scanned.
@@ -269,7 +290,9 @@ impl Staging {
             }
             // A gc removed it between the stat and the link: write it.
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(StoreIoError::io("link", own, e)),
+            // No hard links here: use it unpinned (a concurrent gc can then make the commit
+            // fail with blob-missing, never succeed incomplete).
+            Err(_) => Ok(Some(Presence::Committed)),
         }
     }
 

@@ -9,7 +9,7 @@ use super::error::{Result, StoreIoError};
 use super::fsutil::{self, Paths, PULL_PREFIX, TMP_PREFIX};
 use super::lock::{self, TryLock};
 use super::meta::{self, Meta};
-use super::walk::{self, MAX_MANIFEST_SIZE};
+use super::walk::{self, MAX_MANIFEST_SIZE, MAX_WALK_DEPTH};
 use super::FsStore;
 
 /// The algorithms whose directories may exist under `blobs/`.
@@ -261,7 +261,7 @@ impl FsStore {
                 })?;
                 for child in children {
                     if child.is_manifest {
-                        if depth < 4 && self.stat(&child.digest)?.is_some() {
+                        if depth < MAX_WALK_DEPTH && self.stat(&child.digest)?.is_some() {
                             queue.push((child.digest, depth + 1));
                         } else {
                             reachable.insert(child.digest);
@@ -443,7 +443,7 @@ impl FsStore {
                 };
                 for child in children {
                     if child.is_manifest {
-                        if depth < 4 && self.stat(&child.digest)?.is_some() {
+                        if depth < MAX_WALK_DEPTH && self.stat(&child.digest)?.is_some() {
                             queue.push((child.digest, child.size, Some(digest.clone()), depth + 1));
                         }
                         continue;

@@ -21,6 +21,9 @@ use serde_json::Value;
 /// Largest manifest the store reads (containerd's and the core's 4 MiB manifest limit).
 pub const MAX_MANIFEST_SIZE: u64 = 4 << 20;
 
+/// Deepest nesting of indexes the walks follow (index → manifest is depth 1).
+pub(crate) const MAX_WALK_DEPTH: usize = 4;
+
 /// One blob a manifest reaches.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Child {
