@@ -31,21 +31,30 @@ impl FsStaging {
     }
 
     fn with<T>(&self, f: impl FnOnce(&Staging) -> Result<T, StoreIoError>) -> Result<T, String> {
-        let guard = self.staging.lock().map_err(|_| "store staging poisoned".to_owned())?;
-        let staging = guard.as_ref().ok_or_else(|| "pull already finished".to_owned())?;
+        let guard = self
+            .staging
+            .lock()
+            .map_err(|_| "store staging poisoned".to_owned())?;
+        let staging = guard
+            .as_ref()
+            .ok_or_else(|| "pull already finished".to_owned())?;
         f(staging).map_err(|e| e.to_string())
     }
 }
 
 fn failure(e: StoreIoError) -> TransportFailure {
     match e {
-        StoreIoError::Verify { error: DigestError::Mismatch { actual, .. }, .. } => {
-            TransportFailure::DigestMismatch { actual }
-        }
-        StoreIoError::Verify { error: DigestError::SizeMismatch { actual, .. }, .. } => {
-            TransportFailure::SizeMismatch { actual }
-        }
-        other => TransportFailure::Store { message: other.to_string() },
+        StoreIoError::Verify {
+            error: DigestError::Mismatch { actual, .. },
+            ..
+        } => TransportFailure::DigestMismatch { actual },
+        StoreIoError::Verify {
+            error: DigestError::SizeMismatch { actual, .. },
+            ..
+        } => TransportFailure::SizeMismatch { actual },
+        other => TransportFailure::Store {
+            message: other.to_string(),
+        },
     }
 }
 
@@ -71,18 +80,28 @@ impl PullStaging for FsStaging {
     }
 
     fn blob_writer(&self, digest: &Digest, size: u64, offset: u64) -> Result<BlobTarget, String> {
-        self.with(|s| s.blob_writer(digest, size, offset)).map(|i| match i {
-            Ingest::Write(w) => BlobTarget::Sink(Box::new(FsSink(w))),
-            Ingest::AlreadyPresent(_) => BlobTarget::AlreadyPresent,
-        })
+        self.with(|s| s.blob_writer(digest, size, offset))
+            .map(|i| match i {
+                Ingest::Write(w) => BlobTarget::Sink(Box::new(FsSink(w))),
+                Ingest::AlreadyPresent(_) => BlobTarget::AlreadyPresent,
+            })
     }
 
     fn put_blob(&self, digest: &Digest, bytes: &[u8]) -> Result<(), String> {
         self.with(|s| s.put_blob(digest, bytes))
     }
 
-    fn commit(&self, blobs: &[Digest], manifest: &Descriptor, record: PullRecord) -> Result<ImageRecord, String> {
-        let desc = ManifestDescriptor::new(manifest.media_type.clone(), manifest.digest.clone(), manifest.size);
+    fn commit(
+        &self,
+        blobs: &[Digest],
+        manifest: &Descriptor,
+        record: PullRecord,
+    ) -> Result<ImageRecord, String> {
+        let desc = ManifestDescriptor::new(
+            manifest.media_type.clone(),
+            manifest.digest.clone(),
+            manifest.size,
+        );
         self.with(|s| s.commit(blobs, desc, record, self.now_unix))
     }
 
@@ -96,12 +115,18 @@ impl PullStaging for FsStaging {
 }
 
 impl CredentialLookup for CredentialStore {
-    fn lookup<'a>(&'a self, host: &'a str, repository: &'a str) -> BoxFuture<'a, Result<Credentials, DriveError>> {
+    fn lookup<'a>(
+        &'a self,
+        host: &'a str,
+        repository: &'a str,
+    ) -> BoxFuture<'a, Result<Credentials, DriveError>> {
         Box::pin(async move {
-            self.resolve(host, Some(repository)).await.map_err(|e| DriveError::Credentials {
-                code: e.code(),
-                message: e.to_string(),
-            })
+            self.resolve(host, Some(repository))
+                .await
+                .map_err(|e| DriveError::Credentials {
+                    code: e.code(),
+                    message: e.to_string(),
+                })
         })
     }
 }

@@ -2,9 +2,9 @@
 //! loop and the `hoist` CLI. Every protocol decision is hoist-core's; this crate moves
 //! bytes.
 
-pub mod drive;
-pub mod transport;
 pub mod cli;
 pub mod credentials;
+pub mod drive;
 pub mod glue;
 pub mod store;
+pub mod transport;

@@ -39,14 +39,23 @@ fn skopeo_oci_inspect(store: &Path, name: &str) -> serde_json::Value {
         .arg(format!("oci:{}:{name}", store.display()))
         .output()
         .expect("skopeo runs");
-    assert!(out.status.success(), "skopeo inspect oci: failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "skopeo inspect oci: failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("manifest json")
 }
 
 /// Pulls `name` from `registry` and checks it against what was pushed.
 fn pull_and_check(registry: &Registry, extra: &[&str]) {
     let layouts = tempfile::tempdir().expect("tmp");
-    let image = ImageBuilder::new(7).layer(3000).layer(50_000).tag("v1").write(layouts.path()).expect("image");
+    let image = ImageBuilder::new(7)
+        .layer(3000)
+        .layer(50_000)
+        .tag("v1")
+        .write(layouts.path())
+        .expect("image");
     let pushed = push(layouts.path(), "test/app:v1", registry).expect("push");
     let store = tempfile::tempdir().expect("tmp");
     let reference = format!("{}/test/app:v1", registry.host());
@@ -64,7 +73,13 @@ fn pull_and_check(registry: &Registry, extra: &[&str]) {
     for entry in std::fs::read_dir(store.path().join("blobs/sha256")).expect("blobs") {
         let p = entry.expect("entry").path();
         let bytes = std::fs::read(&p).expect("blob");
-        assert_eq!(digest_of(&bytes), format!("sha256:{}", p.file_name().and_then(|n| n.to_str()).unwrap_or_default()));
+        assert_eq!(
+            digest_of(&bytes),
+            format!(
+                "sha256:{}",
+                p.file_name().and_then(|n| n.to_str()).unwrap_or_default()
+            )
+        );
     }
 }
 
@@ -82,7 +97,14 @@ fn pull_basic_auth() {
     pull_and_check(&registry, &["--plain-http", "--creds", &creds]);
     // Without credentials: refused with a clear code.
     let store = tempfile::tempdir().expect("tmp");
-    let out = hoist(store.path(), &["pull", "--plain-http", &format!("{}/test/app:v1", registry.host())]);
+    let out = hoist(
+        store.path(),
+        &[
+            "pull",
+            "--plain-http",
+            &format!("{}/test/app:v1", registry.host()),
+        ],
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("error[unauthorized]"), "{err}");
@@ -96,19 +118,34 @@ fn pull_token_auth() {
     let creds = format!("{}:{}", c.user, c.password);
     pull_and_check(&registry, &["--plain-http", "--creds", &creds]);
     let log = registry.token_log();
-    assert!(log.iter().any(|l| l.authorization && l.status == 200), "token requests: {log:?}");
+    assert!(
+        log.iter().any(|l| l.authorization && l.status == 200),
+        "token requests: {log:?}"
+    );
 }
 
 #[test]
 fn pull_tls_with_ca() {
     let registry = Registry::start(Setup::Tls);
-    let ca = registry.ca_pem_path().expect("ca").to_str().expect("utf8").to_owned();
+    let ca = registry
+        .ca_pem_path()
+        .expect("ca")
+        .to_str()
+        .expect("utf8")
+        .to_owned();
     pull_and_check(&registry, &["--ca-file", &ca]);
     // Without the CA: a TLS failure, not a hang or a panic.
     let store = tempfile::tempdir().expect("tmp");
-    let out = hoist(store.path(), &["pull", &format!("{}/test/app:v1", registry.host())]);
+    let out = hoist(
+        store.path(),
+        &["pull", &format!("{}/test/app:v1", registry.host())],
+    );
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("error[tls-failed]"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("error[tls-failed]"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -125,7 +162,18 @@ fn pull_multi_platform_by_tag_and_by_digest() {
     assert_eq!(pushed, image.digest());
     let store = tempfile::tempdir().expect("tmp");
     let reference = format!("{}/test/multi:multi", registry.host());
-    let out = ok(&hoist(store.path(), &["pull", "--plain-http", "--platform", "linux/arm64", "--format", "json", &reference]));
+    let out = ok(&hoist(
+        store.path(),
+        &[
+            "pull",
+            "--plain-http",
+            "--platform",
+            "linux/arm64",
+            "--format",
+            "json",
+            &reference,
+        ],
+    ));
     let v: serde_json::Value = serde_json::from_str(&out).expect("json outcome");
     let arm = image
         .manifests
@@ -134,11 +182,25 @@ fn pull_multi_platform_by_tag_and_by_digest() {
         .expect("arm64 manifest");
     assert_eq!(v["manifest_digest"], arm.descriptor.digest.as_str());
     assert_eq!(v["resolved_digest"], pushed.as_str());
-    assert_eq!(v["record"]["digests"][0], format!("{}/test/multi@{pushed}", registry.host()));
+    assert_eq!(
+        v["record"]["digests"][0],
+        format!("{}/test/multi@{pushed}", registry.host())
+    );
     // By digest: no tag is recorded.
     let store = tempfile::tempdir().expect("tmp");
     let by_digest = format!("{}/test/multi@{pushed}", registry.host());
-    let out = ok(&hoist(store.path(), &["pull", "--plain-http", "--platform", "linux/arm/v7", "--format", "json", &by_digest]));
+    let out = ok(&hoist(
+        store.path(),
+        &[
+            "pull",
+            "--plain-http",
+            "--platform",
+            "linux/arm/v7",
+            "--format",
+            "json",
+            &by_digest,
+        ],
+    ));
     let v: serde_json::Value = serde_json::from_str(&out).expect("json outcome");
     assert_eq!(v["record"]["names"], serde_json::json!([]));
 }
@@ -147,7 +209,14 @@ fn pull_multi_platform_by_tag_and_by_digest() {
 fn unknown_tag_fails_cleanly_and_leaves_the_store_empty() {
     let registry = Registry::start(Setup::NoAuth);
     let store = tempfile::tempdir().expect("tmp");
-    let out = hoist(store.path(), &["pull", "--plain-http", &format!("{}/nope/nope:v1", registry.host())]);
+    let out = hoist(
+        store.path(),
+        &[
+            "pull",
+            "--plain-http",
+            &format!("{}/nope/nope:v1", registry.host()),
+        ],
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("error[manifest-unknown]"), "{err}");

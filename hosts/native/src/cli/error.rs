@@ -12,12 +12,18 @@ pub struct CliError {
 impl CliError {
     /// A failure with `code` and `message`.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        CliError { code, message: message.into() }
+        CliError {
+            code,
+            message: message.into(),
+        }
     }
 
     /// From any core error.
     pub fn core<E: ErrorCode + std::fmt::Display>(e: E) -> Self {
-        CliError { code: e.code(), message: e.to_string() }
+        CliError {
+            code: e.code(),
+            message: e.to_string(),
+        }
     }
 
     /// The stable code.
@@ -33,12 +39,18 @@ impl CliError {
 
 impl From<crate::store::StoreIoError> for CliError {
     fn from(e: crate::store::StoreIoError) -> Self {
-        CliError { code: e.code(), message: e.to_string() }
+        CliError {
+            code: e.code(),
+            message: e.to_string(),
+        }
     }
 }
 
 impl From<crate::drive::DriveError> for CliError {
     fn from(e: crate::drive::DriveError) -> Self {
-        CliError { code: e.code(), message: e.to_string() }
+        CliError {
+            code: e.code(),
+            message: e.to_string(),
+        }
     }
 }

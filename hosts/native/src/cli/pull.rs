@@ -55,7 +55,10 @@ pub fn host_platform() -> Platform {
 fn candidates(settings: &Settings, input: &str) -> Result<Vec<Reference>, CliError> {
     let short = is_short_name(input).map_err(CliError::core)?;
     match &settings.registries {
-        Some(conf) if short => Ok(conf.short_name_candidates(input).map_err(CliError::core)?.candidates),
+        Some(conf) if short => Ok(conf
+            .short_name_candidates(input)
+            .map_err(CliError::core)?
+            .candidates),
         _ => Ok(vec![parse_normalized(input).map_err(CliError::core)?]),
     }
 }
@@ -73,23 +76,39 @@ pub async fn run(settings: &Settings, args: PullArgs) -> Result<(), CliError> {
             .await
             .map_err(|e| CliError::new("store-io", e.to_string()))??
     };
-    let transport = Transport::new(&TransportOptions { ca_files: args.ca_files.clone(), ..TransportOptions::default() })
-        .map_err(|e| CliError::new("transport-setup", e.to_string()))?;
+    let transport = Transport::new(&TransportOptions {
+        ca_files: args.ca_files.clone(),
+        ..TransportOptions::default()
+    })
+    .map_err(|e| CliError::new("transport-setup", e.to_string()))?;
     let mut creds = CredentialStore::from_process_env();
     if let Some(c) = &args.creds {
-        creds = creds.with_creds(parse_creds(c).map_err(|e| CliError::new(e.code(), e.to_string()))?);
+        creds =
+            creds.with_creds(parse_creds(c).map_err(|e| CliError::new(e.code(), e.to_string()))?);
     }
     let creds = Arc::new(creds);
     let candidates = candidates(settings, &args.reference)?;
     let mut last: Option<CliError> = None;
     for (i, reference) in candidates.iter().enumerate() {
         let more = i + 1 < candidates.len();
-        let endpoints = Endpoint::for_reference(reference, settings.registries.as_ref(), args.plain_http)
+        let endpoints =
+            Endpoint::for_reference(reference, settings.registries.as_ref(), args.plain_http)
+                .map_err(CliError::core)?;
+        let config = PullConfig {
+            endpoints,
+            max_concurrent_blobs: args.max_concurrent,
+            ..PullConfig::default()
+        };
+        let request = PullRequest {
+            reference: reference.clone(),
+            platform: platform.clone(),
+        };
+        let puller = Puller::new(request, config, epoch.elapsed().as_millis() as u64)
             .map_err(CliError::core)?;
-        let config = PullConfig { endpoints, max_concurrent_blobs: args.max_concurrent, ..PullConfig::default() };
-        let request = PullRequest { reference: reference.clone(), platform: platform.clone() };
-        let puller = Puller::new(request, config, epoch.elapsed().as_millis() as u64).map_err(CliError::core)?;
-        let now_unix = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        let now_unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
         let staging = FsStaging::begin(&store, now_unix)?;
         let ctx = DriveContext {
             epoch,
@@ -114,7 +133,8 @@ pub async fn run(settings: &Settings, args: PullArgs) -> Result<(), CliError> {
                 match settings.format {
                     Format::Json => println!(
                         "{}",
-                        serde_json::to_string(&outcome).map_err(|e| CliError::new("json", e.to_string()))?
+                        serde_json::to_string(&outcome)
+                            .map_err(|e| CliError::new("json", e.to_string()))?
                     ),
                     Format::Human => println!("{}", outcome.record.id),
                 }
@@ -145,7 +165,11 @@ struct Progress {
 
 impl Progress {
     fn new(enabled: bool) -> Self {
-        Progress { enabled, multi: MultiProgress::new(), bars: HashMap::new() }
+        Progress {
+            enabled,
+            multi: MultiProgress::new(),
+            bars: HashMap::new(),
+        }
     }
 
     fn line(&self, s: String) {
@@ -156,7 +180,10 @@ impl Progress {
 
     fn short(d: &impl std::fmt::Display) -> String {
         let s = d.to_string();
-        s.split(':').nth(1).map(|h| h.chars().take(12).collect()).unwrap_or(s)
+        s.split(':')
+            .nth(1)
+            .map(|h| h.chars().take(12).collect())
+            .unwrap_or(s)
     }
 
     fn event(&mut self, e: &PullEvent) {
@@ -171,8 +198,10 @@ impl Progress {
             PullEvent::BlobStarted { digest, size } => {
                 let bar = self.multi.add(ProgressBar::new(*size));
                 bar.set_style(
-                    ProgressStyle::with_template("Copying blob {msg} [{bar:30}] {bytes}/{total_bytes}")
-                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    ProgressStyle::with_template(
+                        "Copying blob {msg} [{bar:30}] {bytes}/{total_bytes}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
                 );
                 bar.set_message(Self::short(digest));
                 bar.enable_steady_tick(Duration::from_millis(200));
@@ -189,16 +218,21 @@ impl Progress {
                     b.finish();
                 }
             }
-            PullEvent::BlobSkipped { digest, .. } => {
-                self.line(format!("Copying blob {} skipped: already exists", Self::short(digest)))
+            PullEvent::BlobSkipped { digest, .. } => self.line(format!(
+                "Copying blob {} skipped: already exists",
+                Self::short(digest)
+            )),
+            PullEvent::Retrying { what, attempt, .. } => {
+                self.line(format!("Retrying {what} (attempt {attempt})"))
             }
-            PullEvent::Retrying { what, attempt, .. } => self.line(format!("Retrying {what} (attempt {attempt})")),
             PullEvent::RateLimit { host, limit } => {
                 if let (Some(r), Some(l)) = (limit.remaining, limit.limit) {
                     self.line(format!("{host}: rate limit {r}/{l} remaining"));
                 }
             }
-            PullEvent::ImageRecorded { .. } => self.line("Writing manifest to image destination".into()),
+            PullEvent::ImageRecorded { .. } => {
+                self.line("Writing manifest to image destination".into())
+            }
             _ => {}
         }
     }

@@ -63,7 +63,10 @@ pub fn run_ref(_settings: &Settings, args: RefArgs) -> Result<(), CliError> {
         }
     }
     if bad > 0 {
-        return Err(CliError::new("invalid-reference-format", format!("{bad} of the inputs are not valid references")));
+        return Err(CliError::new(
+            "invalid-reference-format",
+            format!("{bad} of the inputs are not valid references"),
+        ));
     }
     Ok(())
 }
@@ -72,13 +75,21 @@ pub fn run_ref(_settings: &Settings, args: RefArgs) -> Result<(), CliError> {
 pub fn run_resolve(settings: &Settings, args: ResolveArgs) -> Result<(), CliError> {
     let candidates: Vec<String> = match &settings.registries {
         Some(conf) => {
-            let r = conf.short_name_candidates(&args.name).map_err(CliError::core)?;
+            let r = conf
+                .short_name_candidates(&args.name)
+                .map_err(CliError::core)?;
             r.candidates.iter().map(|c| c.to_string()).collect()
         }
-        None => vec![parse_normalized(&args.name).map_err(CliError::core)?.tag_name_only().to_string()],
+        None => vec![parse_normalized(&args.name)
+            .map_err(CliError::core)?
+            .tag_name_only()
+            .to_string()],
     };
     match settings.format {
-        Format::Json => println!("{}", json!({ "input": args.name, "candidates": candidates })),
+        Format::Json => println!(
+            "{}",
+            json!({ "input": args.name, "candidates": candidates })
+        ),
         Format::Human => candidates.iter().for_each(|c| println!("{c}")),
     }
     Ok(())

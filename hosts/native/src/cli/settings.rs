@@ -38,20 +38,36 @@ impl Settings {
             Some(p) => Some(read_conf(&p)?),
             None => None,
         };
-        Ok(Settings { store, registries, format: cli.format })
+        Ok(Settings {
+            store,
+            registries,
+            format: cli.format,
+        })
     }
 }
 
 fn read_conf(path: &Path) -> Result<RegistriesConf, CliError> {
     use std::io::Read;
-    let file = std::fs::File::open(path)
-        .map_err(|e| CliError::new("registries-conf-unreadable", format!("{}: {e}", path.display())))?;
+    let file = std::fs::File::open(path).map_err(|e| {
+        CliError::new(
+            "registries-conf-unreadable",
+            format!("{}: {e}", path.display()),
+        )
+    })?;
     let mut text = String::new();
     file.take(MAX_CONF + 1)
         .read_to_string(&mut text)
-        .map_err(|e| CliError::new("registries-conf-unreadable", format!("{}: {e}", path.display())))?;
+        .map_err(|e| {
+            CliError::new(
+                "registries-conf-unreadable",
+                format!("{}: {e}", path.display()),
+            )
+        })?;
     if text.len() as u64 > MAX_CONF {
-        return Err(CliError::new("registries-conf-too-large", format!("{} is over 1 MiB", path.display())));
+        return Err(CliError::new(
+            "registries-conf-too-large",
+            format!("{} is over 1 MiB", path.display()),
+        ));
     }
     RegistriesConf::parse(&text).map_err(|e| {
         let e = CliError::core(e);
@@ -66,6 +82,9 @@ fn default_store() -> Result<PathBuf, CliError> {
     }
     match std::env::var_os("HOME").filter(|d| !d.is_empty()) {
         Some(h) => Ok(PathBuf::from(h).join(".local/share/hoist")),
-        None => Err(CliError::new("no-store-path", "neither XDG_DATA_HOME nor HOME is set: pass --store DIR")),
+        None => Err(CliError::new(
+            "no-store-path",
+            "neither XDG_DATA_HOME nor HOME is set: pass --store DIR",
+        )),
     }
 }
