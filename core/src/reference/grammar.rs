@@ -112,9 +112,15 @@ fn lower_alnum(c: u8) -> bool {
     c.is_ascii_lowercase() | c.is_ascii_digit()
 }
 
-/// The first position at or after `from` holding `a` or `b`, block by block.
+/// The first position at or after `from` holding `a` or `b`: byte by byte for one
+/// block (the separators of a reference are usually near), then block by block.
 pub(crate) fn find2(s: &[u8], from: usize, a: u8, b: u8) -> Option<usize> {
-    let start = skip_blocks(s, from, |c| (c != a) & (c != b));
+    let rest = s.get(from..)?;
+    let near = rest.len().min(BLOCK);
+    if let Some(p) = rest[..near].iter().position(|&c| c == a || c == b) {
+        return Some(from + p);
+    }
+    let start = skip_blocks(s, from + near, |c| (c != a) & (c != b));
     s.get(start..)?
         .iter()
         .position(|&c| c == a || c == b)
