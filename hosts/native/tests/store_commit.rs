@@ -428,3 +428,26 @@ fn open_refuses_bad_layouts_and_leaves_them_alone() {
     assert!(store.open_report().created);
     assert_eq!(store.fsck().unwrap().index_json, IndexJsonState::Agrees);
 }
+
+#[test]
+fn a_held_store_lock_is_store_locked_after_the_wait() {
+    let (_tmp, store) = new_store();
+    let root = store.root().to_path_buf();
+    // Another process's lock, as flock sees it: a separate open file description.
+    let held = fs::OpenOptions::new()
+        .write(true)
+        .open(root.join("lock"))
+        .unwrap();
+    held.lock().unwrap();
+    let started = std::time::Instant::now();
+    let err =
+        FsStore::open_waiting(&root, Some(std::time::Duration::from_millis(100))).unwrap_err();
+    assert_eq!(err.code(), "store-locked");
+    assert!(err.to_string().contains("lock"), "{err}");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(100));
+    // Readers take no lock.
+    assert!(store.read_index().unwrap().is_empty());
+    held.unlock().unwrap();
+    let store = FsStore::open_waiting(&root, Some(std::time::Duration::from_millis(100))).unwrap();
+    assert!(store.update(|ix| ix.remove_all("x")).unwrap().is_empty());
+}

@@ -338,7 +338,7 @@ impl Staging {
     /// `blobs` are blobs this pull staged that must be committed (typically every layer,
     /// the config and the manifest; a blob listed here must be committed or staged);
     /// `manifest` is the image's platform manifest descriptor (its digest MUST be
-    /// `pull.manifest_digest`); `pull` and `now_unix` go to the core's
+    /// `pull.manifest_digest`; a core `Descriptor` converts, keeping its platform); `pull` and `now_unix` go to the core's
     /// `ImageIndex::record_pull`, which decides names, digests and which tags move.
     ///
     /// Under the store lock, in this order:
@@ -355,10 +355,11 @@ impl Staging {
     pub fn commit(
         &self,
         blobs: &[Digest],
-        manifest: ManifestDescriptor,
+        manifest: impl Into<ManifestDescriptor>,
         pull: PullRecord,
         now_unix: i64,
     ) -> Result<ImageRecord> {
+        let manifest: ManifestDescriptor = manifest.into();
         let inner = &self.inner;
         inner.check_live()?;
         manifest

@@ -24,6 +24,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use hoist_core::descriptor::Descriptor;
 use hoist_core::digest::Digest;
 use hoist_core::store::ImageIndex;
 
@@ -102,6 +103,39 @@ impl ManifestDescriptor {
             return Err(format!("invalid size {}", self.size));
         }
         Ok(())
+    }
+}
+
+impl From<&hoist_core::platform::Platform> for ManifestPlatform {
+    fn from(p: &hoist_core::platform::Platform) -> Self {
+        let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        ManifestPlatform {
+            architecture: p.architecture.clone(),
+            os: p.os.clone(),
+            os_version: opt(&p.os_version),
+            os_features: p.os_features.clone(),
+            variant: opt(&p.variant),
+        }
+    }
+}
+
+/// The fields of a core descriptor an `index.json` entry keeps: media type, digest, size,
+/// platform (`urls`, `annotations`, `data` and `artifactType` are the registry's, not the
+/// layout's).
+impl From<&Descriptor> for ManifestDescriptor {
+    fn from(d: &Descriptor) -> Self {
+        ManifestDescriptor {
+            media_type: d.media_type.clone(),
+            digest: d.digest.clone(),
+            size: d.size,
+            platform: d.platform.as_ref().map(ManifestPlatform::from),
+        }
+    }
+}
+
+impl From<Descriptor> for ManifestDescriptor {
+    fn from(d: Descriptor) -> Self {
+        ManifestDescriptor::from(&d)
     }
 }
 
@@ -308,6 +342,28 @@ pub(crate) fn count_index_entries(bytes: &[u8], path: &Path) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_core_descriptor() {
+        let mut d = Descriptor::new(
+            "application/vnd.oci.image.manifest.v1+json",
+            Digest::sha256_of(b"m"),
+            1,
+        );
+        d.annotations.insert("x".into(), "y".into());
+        d.platform = Some(hoist_core::platform::Platform::new("linux", "arm64", "v8"));
+        let m = ManifestDescriptor::from(&d);
+        let v = serde_json::to_value(&m).expect("json");
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": Digest::sha256_of(b"m").as_str(),
+                "size": 1,
+                "platform": {"architecture": "arm64", "os": "linux", "variant": "v8"},
+            })
+        );
+    }
 
     #[test]
     fn media_types() {
