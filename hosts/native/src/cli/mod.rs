@@ -2,7 +2,29 @@
 //!
 //! Output is human-readable by default and `--format json` for scripts. Every failure
 //! ends the process non-zero with one line: `hoist: error[CODE]: message`, where CODE is
-//! the stable code of the core (or host) error.
+//! the stable code of the core (or host) error. Commands that go on after a failure
+//! (`rmi`, `inspect` of several images) print one such line per failure and exit non-zero.
+//!
+//! Every store rule (name normalization, which tag moves, when removal needs `--force`,
+//! how an input resolves, what a filter matches, list order) is `hoist-core`'s: the
+//! commands call `ImageIndex` inside `FsStore::update` / `read_index` and print the result.
+//!
+//! Where hoist differs from podman, on purpose:
+//!
+//! - SIZE (`images`, `history`, `inspect`) counts the image's *compressed* blobs (manifest +
+//!   config + layers as pulled); podman shows unpacked layer sizes. hoist does not unpack.
+//! - `images` shows `<none> <none>` for every image without tags, also one pulled by
+//!   digest (podman shows its repository there); `--digests` shows the platform manifest
+//!   digest (podman's `.Digest`). An image without a `created` time shows `unknown`.
+//! - `history` shows the image ID on the newest step and `<missing>` on the others, as
+//!   docker does for pulled images (podman looks up parent images, which hoist has none of).
+//! - `inspect` prints hoist's own snake_case document (the store record, manifest layers,
+//!   the parsed config), not podman's `ImageData`.
+//! - `prune` never prompts (`-f` is accepted and ignored) and runs `gc` afterwards.
+//! - `login` reads the password only from stdin (`--password-stdin` is required), needs
+//!   `-u`, and stores the credentials without contacting the registry (podman checks them
+//!   first); the next pull uses them. `logout --all` does not exist.
+//! - Exit status is 1 for every failure (podman's `rmi` tells 1, 2 and 125 apart).
 
 use std::path::PathBuf;
 
