@@ -234,8 +234,9 @@ fn images_tag_untag_rmi() {
     assert!(t.cell(1, "CREATED").ends_with("years ago"), "{}", t.rows[1]);
     let size = t.cell(0, "SIZE");
     assert!(size.ends_with(" kB"), "SI units: {size}");
-    // `ls` is the same command.
+    // `ls` is the same command; -n drops the header.
     assert_eq!(env.ok(&["ls"]), env.ok(&["images"]));
+    assert_eq!(env.ok(&["images", "-n"]).lines().count(), 2);
 
     // JSON: the core's records, newest first.
     let v = env.json(&["images"]);
@@ -262,6 +263,11 @@ fn images_tag_untag_rmi() {
     assert_eq!(env.ids(&[&app_ref]), app_only, "positional IMAGE");
     assert_eq!(env.ids(&["--filter", "label=tier=web"]), app_only);
     assert_eq!(env.ids(&["--filter", "label=tier"]).len(), 2);
+    assert_eq!(
+        env.ids(&["--filter", "label=tier,reference=db"]),
+        db_only,
+        "comma-separated clauses"
+    );
     assert_eq!(
         env.ids(&["--filter", "label=tier=web", "--filter", "label=tier=db"]),
         Vec::<String>::new()
@@ -313,6 +319,17 @@ fn images_tag_untag_rmi() {
     );
     assert_eq!(env.ids(&[]), [short(&db), short(&app)]);
     env.fails(&["tag", "nope:1", "x:1"], "image-not-known");
+    // JSON: the core's changes; tagging again changes nothing.
+    let v = env.json(&["tag", &app_ref, "localhost/mine:2"]);
+    assert_eq!(
+        v,
+        serde_json::json!([{"kind": "name-added", "id": app, "name": "localhost/mine:2"}])
+    );
+    assert_eq!(
+        env.json(&["tag", &app_ref, "localhost/mine:2"]),
+        serde_json::json!([])
+    );
+    env.ok(&["untag", &app_ref, "localhost/mine:2"]);
     env.fails(
         &["tag", &app_ref, &format!("x@{app_digest}")],
         "tag-with-digest",
