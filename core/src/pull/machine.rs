@@ -30,6 +30,8 @@ enum Purpose {
         expect_size: Option<u64>,
         parent: Option<String>,
         depth: u8,
+        /// The platform the index entry named, kept on the stored descriptor.
+        platform: Option<crate::platform::Platform>,
     },
     /// `GET` of the image config.
     Config { desc: Descriptor },
@@ -308,6 +310,7 @@ impl Puller {
                     expect_size: None,
                     parent: None,
                     depth: 0,
+                    platform: None,
                 },
                 Method::Get,
                 None,
@@ -785,6 +788,7 @@ impl Puller {
                         expect_size: None,
                         parent: None,
                         depth: 0,
+                        platform: None,
                     },
                     Method::Get,
                     None,
@@ -962,11 +966,12 @@ impl Puller {
                 expect_size,
                 parent,
                 depth,
+                platform,
             } => {
                 let bytes = bytes.ok_or(PullError::HostContract {
                     what: "manifest body missing",
                 })?;
-                self.on_manifest(bytes, &head, expect, expect_size, parent, depth)
+                self.on_manifest(bytes, &head, expect, expect_size, parent, depth, platform)
             }
             Purpose::Config { desc } => {
                 let bytes = bytes.ok_or(PullError::HostContract {
@@ -1026,6 +1031,7 @@ impl Puller {
         expect_size: Option<u64>,
         parent: Option<String>,
         depth: u8,
+        platform: Option<crate::platform::Platform>,
     ) -> Result<(), PullError> {
         let limit = self.config.limits.max_manifest_bytes;
         if bytes.len() as u64 > limit {
@@ -1065,7 +1071,8 @@ impl Puller {
                 endpoint,
             });
         }
-        let desc = Descriptor::new(media_type.clone(), digest.clone(), bytes.len() as u64);
+        let mut desc = Descriptor::new(media_type.clone(), digest.clone(), bytes.len() as u64);
+        desc.platform = platform;
         self.put_blob(digest.clone(), bytes);
         if manifest.kind().is_index() {
             if depth + 1 > self.config.limits.max_index_depth {
@@ -1087,6 +1094,7 @@ impl Puller {
                     expect_size: Some(child.size),
                     parent: Some(child.media_type.clone()),
                     depth: depth + 1,
+                    platform: child.platform.clone(),
                 },
                 Method::Get,
                 None,
