@@ -66,6 +66,8 @@ pub struct Glob {
     literal: Option<String>,
     /// Characters every match must have (the number of non-star elements).
     min_len: usize,
+    /// The longest run of literal characters: every match contains it.
+    required: String,
 }
 
 impl Glob {
@@ -79,7 +81,7 @@ impl Glob {
     }
 
     fn compile(pattern: &str) -> Result<Self, BadPattern> {
-        let mut toks = Vec::new();
+        let mut toks = Vec::with_capacity(pattern.len());
         let mut classes = Vec::new();
         let mut chars = pattern.chars().peekable();
         while let Some(c) = chars.next() {
@@ -119,20 +121,42 @@ impl Glob {
                 c => toks.push(Tok::Lit(c)),
             }
         }
-        let literal = toks
-            .iter()
-            .map(|t| match t {
-                Tok::Lit(c) => Some(*c),
-                _ => None,
-            })
-            .collect::<Option<String>>();
+        let lit = |t: &Tok| match t {
+            Tok::Lit(c) => Some(*c),
+            _ => None,
+        };
+        let literal = toks.iter().map(lit).collect::<Option<String>>();
         let min_len = toks.iter().filter(|t| **t != Tok::Star).count();
+        // The longest run of literals, found by index so that no string is built per run.
+        let (mut best, mut best_len, mut start) = (0usize, 0usize, 0usize);
+        for (i, t) in toks.iter().enumerate() {
+            if lit(t).is_none() {
+                start = i + 1;
+            } else if i + 1 - start > best_len {
+                best = start;
+                best_len = i + 1 - start;
+            }
+        }
+        let required: String = toks
+            .iter()
+            .skip(best)
+            .take(best_len)
+            .filter_map(lit)
+            .collect();
         Ok(Glob {
             toks,
             classes,
             literal,
             min_len,
+            required,
         })
+    }
+
+    /// False when no substring of `text` can match: a quick test before matching several
+    /// substrings of one string (the reference filter matches six forms of each name, all
+    /// substrings of it).
+    pub fn may_match_within(&self, text: &str) -> bool {
+        text.len() >= self.min_len && text.contains(self.required.as_str())
     }
 
     /// Whether `name` matches the whole pattern.

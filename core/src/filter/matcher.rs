@@ -11,6 +11,11 @@ use super::FilterError;
 use crate::digest::excerpt;
 use crate::store::{canonical_repo_digest, ImageIndex, ImageRecord, StoreError};
 
+/// The longest `reference` pattern accepted, in bytes. References are at most a few
+/// hundred characters, so a longer pattern is a mistake or an attack; refusing it keeps a
+/// megabyte of pattern from costing a megabyte-sized compiled glob.
+pub const MAX_PATTERN_LEN: usize = 4096;
+
 /// Go's zero `time.Time` (0001-01-01T00:00:00Z): libimage's `Created()` of an image whose
 /// config has no `created`.
 const GO_ZERO_UNIX: i64 = -62_135_596_800;
@@ -55,7 +60,7 @@ impl Test {
                 }
             }
             Test::Id(prefix) => r.id.encoded().starts_with(prefix.as_str()),
-            Test::Label { key, value } => match (r.labels.get(key), value) {
+            Test::Label { key, value } => match (label(r, key), value) {
                 (None, _) => false,
                 (Some(_), None) => true,
                 (Some(have), Some(want)) => have == want,
@@ -90,10 +95,9 @@ impl RefPattern {
         if self.image.as_deref() == Some(r.id.as_str()) {
             return true;
         }
-        r.names
-            .iter()
-            .chain(r.digests.iter())
-            .any(|name| forms(name).iter().any(|f| self.glob.is_match(f)))
+        r.names.iter().chain(r.digests.iter()).any(|name| {
+            self.glob.may_match_within(name) && forms(name).iter().any(|f| self.glob.is_match(f))
+        })
     }
 }
 
@@ -117,6 +121,18 @@ fn forms(name: &str) -> [&str; 6] {
         &name[domain_end..],
         &name[last_slash..sep],
     ]
+}
+
+/// A label's value. Small maps are scanned comparing lengths first, which reads only the
+/// map's own node rather than every key's bytes (listing large indexes is memory-bound).
+fn label<'r>(r: &'r ImageRecord, key: &str) -> Option<&'r String> {
+    if r.labels.len() > 8 {
+        return r.labels.get(key);
+    }
+    r.labels
+        .iter()
+        .find(|(k, _)| k.len() == key.len() && k.as_str() == key)
+        .map(|(_, v)| v)
 }
 
 /// Go `strconv.ParseBool`.
@@ -220,6 +236,12 @@ impl Compiled {
                     }
                 }
                 FilterKey::Reference => {
+                    if value.len() > MAX_PATTERN_LEN {
+                        return Err(FilterError::ValueTooLong {
+                            key: key.to_owned(),
+                            limit: MAX_PATTERN_LEN,
+                        });
+                    }
                     let glob = Glob::new(value)?;
                     let image = index.resolve(value).ok().map(|r| r.id.as_str().to_owned());
                     let p = RefPattern { glob, image };

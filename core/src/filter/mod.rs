@@ -36,7 +36,9 @@
 //!
 //! Matching costs `O(clauses)` per record plus the reference globs, so
 //! [`Filters::parse`] once and [`Filters::matches`] per record is linear in the number of
-//! records; at most [`MAX_CLAUSES`] clauses are accepted.
+//! records; at most [`MAX_CLAUSES`] clauses are accepted, and a `reference` pattern may be
+//! at most [`MAX_PATTERN_LEN`] bytes (every reference is far shorter: a name is at most 255
+//! characters). Other values may be of any length; they are handled in linear time.
 
 use std::fmt;
 
@@ -49,6 +51,7 @@ mod parse;
 mod time;
 
 pub use glob::Glob;
+pub use matcher::MAX_PATTERN_LEN;
 pub use parse::{Clause, FilterKey, MAX_CLAUSES};
 pub use time::{parse_until, Timestamp};
 
@@ -120,6 +123,13 @@ pub enum FilterError {
         /// The limit.
         limit: usize,
     },
+    /// A `reference` pattern longer than [`MAX_PATTERN_LEN`] bytes.
+    ValueTooLong {
+        /// The key.
+        key: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
 }
 
 impl ErrorCode for FilterError {
@@ -136,6 +146,7 @@ impl ErrorCode for FilterError {
             FilterError::InvalidDigest { .. } => "invalid-filter-digest",
             FilterError::ConflictingValues { .. } => "conflicting-filter-values",
             FilterError::TooManyFilters { .. } => "too-many-filters",
+            FilterError::ValueTooLong { .. } => "filter-value-too-long",
         }
     }
 }
@@ -172,6 +183,9 @@ impl fmt::Display for FilterError {
             }
             FilterError::TooManyFilters { limit } => {
                 write!(f, "more than {limit} filters")
+            }
+            FilterError::ValueTooLong { key, limit } => {
+                write!(f, "filter {key:?} value longer than {limit} bytes")
             }
         }
     }
@@ -210,5 +224,55 @@ impl Filters {
     /// True when there are no clauses (everything matches).
     pub fn is_empty(&self) -> bool {
         self.clauses.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::Digest;
+
+    /// A megabyte of filter text is rejected or matched, in linear time (the bench
+    /// `core/benches/filter.rs` measures it).
+    #[test]
+    fn megabyte_inputs() {
+        const MB: usize = 1 << 20;
+        let mut index = ImageIndex::new();
+        let mut r = ImageRecord::new(Digest::sha256_of(b"config"), Digest::sha256_of(b"manifest"));
+        r.names.push("docker.io/library/redis:latest".to_owned());
+        r.labels.insert("a".repeat(MB), "b".repeat(MB));
+        if let Err(e) = index.add(r) {
+            panic!("{e}");
+        }
+        let huge = |prefix: &str, fill: &str| format!("{prefix}{}", fill.repeat(MB / fill.len()));
+        let cases: Vec<(String, Result<usize, &str>)> = vec![
+            (huge("reference=", "*a"), Err("filter-value-too-long")),
+            (huge("reference=", "*"), Err("filter-value-too-long")),
+            (huge("label=", "a"), Ok(1)),
+            (
+                format!("label={}={}", "a".repeat(MB), "b".repeat(MB)),
+                Ok(1),
+            ),
+            (format!("label={}=c", "a".repeat(MB)), Ok(0)),
+            (huge("label=", "x"), Ok(0)),
+            (huge("id=", "0"), Ok(0)),
+            (huge("digest=sha256:", "0"), Ok(0)),
+            (huge("until=", "9"), Err("invalid-filter-time")),
+            // 2^19 hours fits Go's int64 nanoseconds; 9 × 2^19 hours does not.
+            (huge("until=", "1h"), Ok(1)),
+            (huge("until=", "9h"), Err("invalid-filter-time")),
+            (huge("since=", "a"), Err("filter-image-not-found")),
+            (huge("before=", "sha256:a"), Err("filter-image-not-found")),
+            (huge("dangling=", "t"), Err("invalid-filter-boolean")),
+            (huge("", "label=x,"), Err("too-many-filters")),
+            (huge("", ","), Err("empty-filter")),
+            (huge("", "k"), Err("unknown-filter-key")),
+        ];
+        for (text, want) in cases {
+            let got = Filters::parse(&[text.as_str()], &index, 0)
+                .map(|f| index.records().filter(|r| f.matches(r)).count())
+                .map_err(|e| e.code());
+            assert_eq!(got, want, "{}", crate::digest::excerpt(&text));
+        }
     }
 }

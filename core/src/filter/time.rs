@@ -152,19 +152,19 @@ pub(crate) fn parse_go_duration(s: &str) -> Result<i128, BadTime> {
         while i < b.len() && !(b[i] == b'.' || b[i].is_ascii_digit()) {
             i += 1;
         }
-        let unit: u64 = match &s[ustart..i] {
-            "ns" => 1,
-            "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60 * 1_000_000_000,
-            "h" => 3_600 * 1_000_000_000,
+        let unit: u64 = match &b[ustart..i] {
+            b"ns" => 1,
+            b"us" | b"\xc2\xb5s" | b"\xce\xbcs" => 1_000,
+            b"ms" => 1_000_000,
+            b"s" => 1_000_000_000,
+            b"m" => 60 * 1_000_000_000,
+            b"h" => 3_600 * 1_000_000_000,
             _ => return Err(BadTime),
         };
-        if v > MAX / unit {
-            return Err(BadTime);
-        }
-        v *= unit;
+        v = match v.checked_mul(unit) {
+            Some(x) if x <= MAX => x,
+            _ => return Err(BadTime),
+        };
         if f > 0 {
             // Go uses float64 here too, to stay nanosecond-accurate for fractions of hours.
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
