@@ -26,8 +26,10 @@ pub mod json;
 pub mod manifest;
 pub mod media_type;
 pub mod platform;
+pub mod pull;
 pub mod reference;
 pub mod store;
+pub mod url;
 
 /// A stable, machine-readable error code.
 ///

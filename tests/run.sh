@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole test suite of hoist, from a fresh Debian machine. README.md's second command,
+# and exactly what .ci/run runs.
+#
+# 1. installs what the tests need (apt packages, the wasm32-wasip2 target, npm packages);
+# 2. checks formatting, lints and the core's sans-IO dependency rule;
+# 3. runs every Rust test (unit tables, proptests, conformance vectors, end-to-end tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "installing test dependencies"
+need_apt=()
+command -v docker-registry >/dev/null || need_apt+=(docker-registry)
+command -v skopeo >/dev/null || need_apt+=(skopeo)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -q "${need_apt[@]}"
+fi
+rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; fi
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "hoist-core stays sans-IO"
+.ci/check-core-deps
+
+step "cargo test --workspace"
+cargo test --workspace
