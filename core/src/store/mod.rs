@@ -40,6 +40,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::{excerpt, Digest};
 use crate::filter::Filters;
+use crate::id::short_id;
+use crate::reference::ReferenceError;
 use crate::ErrorCode;
 
 mod names;
@@ -77,10 +79,13 @@ pub enum StoreError {
         /// Some of the matching names (at most 8).
         candidates: Vec<String>,
     },
-    /// The string is not a valid image reference.
+    /// The string is not a valid image reference; the code is the reference module's
+    /// (`invalid-reference-format`, `name-contains-uppercase`, …).
     InvalidReference {
         /// The input, cut to 80 characters.
         input: String,
+        /// Why, as [`crate::reference`] reports it.
+        reason: ReferenceError,
     },
     /// A tag target carries a digest (or looks like one): names only take tags.
     TagWithDigest {
@@ -116,7 +121,7 @@ pub enum StoreError {
         /// The ID.
         id: Digest,
     },
-    /// A name or repo digest appears twice, or is not in canonical form, in a persisted index.
+    /// A name or repo digest appears twice in a persisted index.
     DuplicateName {
         /// The name, cut to 80 characters.
         name: String,
@@ -134,7 +139,7 @@ impl ErrorCode for StoreError {
             StoreError::ImageNotKnown { .. } => "image-not-known",
             StoreError::AmbiguousIdPrefix { .. } => "ambiguous-id-prefix",
             StoreError::AmbiguousShortName { .. } => "ambiguous-short-name",
-            StoreError::InvalidReference { .. } => "invalid-reference",
+            StoreError::InvalidReference { reason, .. } => reason.code(),
             StoreError::TagWithDigest { .. } => "tag-with-digest",
             StoreError::HasMultipleNames { .. } => "image-has-multiple-names",
             StoreError::TagNotKnown { .. } => "tag-not-known",
@@ -159,18 +164,19 @@ impl fmt::Display for StoreError {
                 "short name {name:?} matches several images: {}",
                 candidates.join(", ")
             ),
-            StoreError::InvalidReference { input } => {
-                write!(f, "invalid image reference: {input:?}")
+            StoreError::InvalidReference { input, reason } => {
+                write!(f, "invalid image reference {input:?}: {reason}")
             }
             StoreError::TagWithDigest { name } => {
                 write!(f, "cannot tag with a digest: {name:?}")
             }
             StoreError::HasMultipleNames { id, names } => write!(
                 f,
-                "image {id} has {names} names: remove them one by one or force removal"
+                "image {} has {names} names: remove them one by one or force removal",
+                short_id(id)
             ),
             StoreError::TagNotKnown { id, name } => {
-                write!(f, "image {id} has no name {name:?}")
+                write!(f, "image {} has no name {name:?}", short_id(id))
             }
             StoreError::InvalidIndex { detail } => write!(f, "invalid image index: {detail}"),
             StoreError::UnsupportedIndexVersion { version } => {

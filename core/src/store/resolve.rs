@@ -26,6 +26,7 @@
 use super::names::{self, Name};
 use super::{ImageIndex, ImageRecord, StoreError};
 use crate::digest::excerpt;
+use crate::id::{looks_like_id, repo_digest, IdPrefix};
 
 /// How the input found the image; removal rules depend on it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,10 +37,6 @@ pub(super) enum Via {
     Name(String),
     /// By this canonical repo digest (`repo@digest`).
     Digest(String),
-}
-
-fn is_lower_hex(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Whether `repo` ends with `path` on a path-component boundary.
@@ -81,19 +78,13 @@ impl ImageIndex {
         input: &str,
         search: &[S],
     ) -> Result<(String, Via), StoreError> {
-        if let Some(hex) = input.strip_prefix("sha256:") {
-            if hex.len() <= 64 && is_lower_hex(hex) {
-                if let Some(key) = self.by_id_prefix(hex)? {
+        if input.starts_with("sha256:") || looks_like_id(input) {
+            if let Ok(prefix) = IdPrefix::parse(input) {
+                if let Some(key) = self.by_id_prefix(&prefix)? {
                     return Ok((key, Via::Id));
                 }
             }
             return Err(not_known(input));
-        }
-        if input.len() == 64 && is_lower_hex(input) {
-            return match self.by_id_prefix(input)? {
-                Some(key) => Ok((key, Via::Id)),
-                None => Err(not_known(input)),
-            };
         }
         let parsed = names::parse(input).ok();
         if let Some(n) = &parsed {
@@ -103,8 +94,8 @@ impl ImageIndex {
                 }
             }
         }
-        if input.len() < 64 && is_lower_hex(input) {
-            if let Some(key) = self.by_id_prefix(input)? {
+        if let Ok(prefix) = IdPrefix::parse(input) {
+            if let Some(key) = self.by_id_prefix(&prefix)? {
                 return Ok((key, Via::Id));
             }
         }
@@ -116,20 +107,22 @@ impl ImageIndex {
         Err(not_known(input))
     }
 
-    /// The one record whose ID hex starts with `hex`; `None` if none.
-    fn by_id_prefix(&self, hex: &str) -> Result<Option<String>, StoreError> {
-        let start = format!("sha256:{hex}");
+    /// The one record whose ID starts with `prefix`; `None` if none. Logarithmic: IDs are
+    /// the keys of an ordered map, so the matches are one contiguous range.
+    fn by_id_prefix(&self, prefix: &IdPrefix) -> Result<Option<String>, StoreError> {
+        let start = format!("sha256:{prefix}");
         let mut hits = self
             .records
             .range(start.clone()..)
-            .take_while(|(k, _)| k.starts_with(&start));
+            .take_while(|(k, _)| k.starts_with(&start))
+            .filter(|(_, r)| prefix.matches(&r.id));
         let Some((first, _)) = hits.next() else {
             return Ok(None);
         };
         let rest = hits.count();
         if rest > 0 {
             return Err(StoreError::AmbiguousIdPrefix {
-                prefix: excerpt(hex),
+                prefix: excerpt(prefix.as_str()),
                 count: rest + 1,
             });
         }
@@ -140,7 +133,7 @@ impl ImageIndex {
     fn in_repo(&self, repo: &str, n: &Name) -> Option<(String, Via)> {
         match &n.digest {
             Some(d) => {
-                let full = format!("{repo}@{d}");
+                let full = repo_digest(repo, d);
                 if let Some(key) = self.digests.get(&full) {
                     return Some((key.clone(), Via::Digest(full)));
                 }
@@ -187,7 +180,7 @@ impl ImageIndex {
                             .get(key)
                             .is_some_and(|r| r.manifest_digest == *d)
                     {
-                        hits.push((key, Via::Digest(format!("{repo}@{d}")), name));
+                        hits.push((key, Via::Digest(repo_digest(repo, d)), name));
                     }
                 }
             }
