@@ -336,4 +336,194 @@ mod tests {
         let worst = format!("{}b", "*a".repeat(50));
         assert_eq!(m(&worst, &"a".repeat(400)), Ok(false));
     }
+
+    /// Go's `path.Match`, translated literally (`scanChunk`, `matchChunk`, `getEsc`) for
+    /// ASCII input, as the model the compiled matcher must agree with.
+    mod go_model {
+        fn scan_chunk(p: &[u8]) -> (bool, &[u8], &[u8]) {
+            let mut p = p;
+            let mut star = false;
+            while p.first() == Some(&b'*') {
+                p = &p[1..];
+                star = true;
+            }
+            let mut inrange = false;
+            let mut i = 0;
+            while i < p.len() {
+                match p[i] {
+                    b'\\' if i + 1 < p.len() => i += 1,
+                    b'[' => inrange = true,
+                    b']' => inrange = false,
+                    b'*' if !inrange => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            (star, &p[..i], &p[i..])
+        }
+
+        fn get_esc(chunk: &[u8]) -> Result<(u8, &[u8]), ()> {
+            let mut chunk = chunk;
+            match chunk.first() {
+                None | Some(b'-') | Some(b']') => return Err(()),
+                Some(b'\\') => {
+                    chunk = &chunk[1..];
+                    if chunk.is_empty() {
+                        return Err(());
+                    }
+                }
+                _ => {}
+            }
+            let r = chunk[0];
+            let rest = &chunk[1..];
+            if rest.is_empty() {
+                return Err(());
+            }
+            Ok((r, rest))
+        }
+
+        fn match_chunk<'s>(chunk: &[u8], s: &'s [u8]) -> Result<Option<&'s [u8]>, ()> {
+            let (mut chunk, mut s) = (chunk, s);
+            let mut failed = false;
+            while !chunk.is_empty() {
+                if !failed && s.is_empty() {
+                    failed = true;
+                }
+                match chunk[0] {
+                    b'[' => {
+                        let mut r = 0u8;
+                        if !failed {
+                            r = s[0];
+                            s = &s[1..];
+                        }
+                        chunk = &chunk[1..];
+                        let mut negated = false;
+                        if chunk.first() == Some(&b'^') {
+                            negated = true;
+                            chunk = &chunk[1..];
+                        }
+                        let mut matched = false;
+                        let mut nrange = 0;
+                        loop {
+                            if chunk.first() == Some(&b']') && nrange > 0 {
+                                chunk = &chunk[1..];
+                                break;
+                            }
+                            let (lo, rest) = get_esc(chunk)?;
+                            chunk = rest;
+                            let mut hi = lo;
+                            if chunk[0] == b'-' {
+                                let (h, rest) = get_esc(&chunk[1..])?;
+                                hi = h;
+                                chunk = rest;
+                            }
+                            if lo <= r && r <= hi {
+                                matched = true;
+                            }
+                            nrange += 1;
+                        }
+                        if matched == negated {
+                            failed = true;
+                        }
+                    }
+                    b'?' => {
+                        if !failed {
+                            if s[0] == b'/' {
+                                failed = true;
+                            }
+                            s = &s[1..];
+                        }
+                        chunk = &chunk[1..];
+                    }
+                    c => {
+                        let c = if c == b'\\' {
+                            chunk = &chunk[1..];
+                            match chunk.first() {
+                                Some(&c) => c,
+                                None => return Err(()),
+                            }
+                        } else {
+                            c
+                        };
+                        if !failed {
+                            if c != s[0] {
+                                failed = true;
+                            }
+                            s = &s[1..];
+                        }
+                        chunk = &chunk[1..];
+                    }
+                }
+            }
+            Ok(if failed { None } else { Some(s) })
+        }
+
+        pub fn go_match(pattern: &str, name: &str) -> Result<bool, ()> {
+            let mut pattern = pattern.as_bytes();
+            let mut name = name.as_bytes();
+            'outer: while !pattern.is_empty() {
+                let (star, chunk, rest) = scan_chunk(pattern);
+                pattern = rest;
+                if star && chunk.is_empty() {
+                    return Ok(!name.contains(&b'/'));
+                }
+                let first = match_chunk(chunk, name);
+                if let Ok(Some(t)) = first {
+                    if t.is_empty() || !pattern.is_empty() {
+                        name = t;
+                        continue;
+                    }
+                }
+                first?;
+                if star {
+                    let mut i = 0;
+                    while i < name.len() && name[i] != b'/' {
+                        if let Some(t) = match_chunk(chunk, &name[i + 1..])? {
+                            if pattern.is_empty() && !t.is_empty() {
+                                i += 1;
+                                continue;
+                            }
+                            name = t;
+                            continue 'outer;
+                        }
+                        i += 1;
+                    }
+                }
+                while !pattern.is_empty() {
+                    let (_, chunk, rest) = scan_chunk(pattern);
+                    pattern = rest;
+                    match_chunk(chunk, b"")?;
+                }
+                return Ok(false);
+            }
+            Ok(name.is_empty())
+        }
+    }
+
+    #[test]
+    fn model_agrees_on_go_table() {
+        for (p, s, want) in [
+            ("a*b?c*x", "abxbbxdbxebxczzx", Ok(true)),
+            ("[x-]", "x", Err(())),
+        ] {
+            assert_eq!(go_model::go_match(p, s), want);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        #[test]
+        fn agrees_with_go(p in "[ab/*?\\[\\]^\\\\-]{0,9}", n in "[ab/\\]^-]{0,9}") {
+            let got = Glob::compile(&p).map(|g| g.is_match(&n)).map_err(|_| ());
+            proptest::prop_assert_eq!(got, go_model::go_match(&p, &n), "{:?} {:?}", p, n);
+        }
+
+        #[test]
+        fn never_panics(p in "\\PC{0,40}", n in "\\PC{0,40}") {
+            if let Ok(g) = Glob::new(&p) {
+                let _ = g.is_match(&n);
+                let _ = g.may_match_within(&n);
+            }
+        }
+    }
 }

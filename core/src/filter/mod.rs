@@ -275,4 +275,27 @@ mod tests {
             assert_eq!(got, want, "{}", crate::digest::excerpt(&text));
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_arbitrary_filters_never_panics(
+            args in proptest::collection::vec("\\PC{0,40}", 0..4),
+            now in proptest::num::i64::ANY,
+        ) {
+            let mut index = ImageIndex::new();
+            let mut r = ImageRecord::new(Digest::sha256_of(b"c"), Digest::sha256_of(b"m"));
+            r.names.push("docker.io/library/redis:latest".to_owned());
+            r.created = Some(now);
+            let _ = index.add(r);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            if let Ok(f) = Filters::parse(&args, &index, now) {
+                let _ = index.list(&f);
+            }
+        }
+
+        #[test]
+        fn until_never_panics(v in "[-+0-9.:TZhmsnuµ]{0,30}", now in proptest::num::i64::ANY) {
+            let _ = parse_until(&v, now);
+        }
+    }
 }

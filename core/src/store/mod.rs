@@ -497,4 +497,84 @@ mod tests {
             .collect();
         assert_eq!(ids, ['c', 'd', 'a', 'b']);
     }
+
+    /// Names and digests maps agree with the records, and nothing is held twice.
+    fn assert_consistent(index: &ImageIndex) {
+        let mut names = 0;
+        let mut digests = 0;
+        for (key, r) in &index.records {
+            assert_eq!(key, r.id.as_str());
+            for n in &r.names {
+                assert_eq!(index.names.get(n), Some(key), "{n}");
+                names += 1;
+            }
+            for d in &r.digests {
+                assert_eq!(index.digests.get(d), Some(key), "{d}");
+                digests += 1;
+            }
+        }
+        assert_eq!(names, index.names.len());
+        assert_eq!(digests, index.digests.len());
+    }
+
+    const WORDS: [&str; 8] = [
+        "a",
+        "b",
+        "redis",
+        "redis:7",
+        "x/redis",
+        "quay.io/x/redis",
+        "aa",
+        "sha256:a",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn random_operations_keep_the_index_consistent(
+            ops in proptest::collection::vec((0u8..7, 0usize..8, 0usize..8, proptest::bool::ANY), 0..40)
+        ) {
+            let mut index = ImageIndex::new();
+            for (op, a, b, flag) in ops {
+                let (wa, wb) = (WORDS[a], WORDS[b]);
+                let id = d(['a', 'b', 'c', 'e'][a % 4]);
+                let before = index.clone();
+                let result = match op {
+                    0 => index.add(rec(['a', 'b', 'c', 'e'][a % 4], &[], None)),
+                    1 => {
+                        let mut r = ImageRecord::new(id, d('f'));
+                        r.names = vec![wb.to_owned()];
+                        r.digests = vec![format!("{}@{}", "docker.io/library/redis", d('9'))];
+                        index.add(r)
+                    }
+                    2 => index.tag(wa, wb),
+                    3 => index.untag(wa, flag.then_some(wb)),
+                    4 => index.remove(wa, flag),
+                    5 => index.remove_all(wa),
+                    _ => index.resolve(wa).map(|_| Vec::new()),
+                };
+                if result.is_err() {
+                    proptest::prop_assert_eq!(&index, &before, "a failed operation changes nothing");
+                }
+                assert_consistent(&index);
+                let back = ImageIndex::from_json(&index.to_json());
+                proptest::prop_assert_eq!(back.as_ref(), Ok(&index));
+            }
+        }
+
+        #[test]
+        fn reading_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let _ = ImageIndex::from_json(&bytes);
+        }
+
+        #[test]
+        fn resolving_arbitrary_strings_never_panics(s in "\\PC{0,80}") {
+            let mut index = ImageIndex::new();
+            index.add(rec('a', &["docker.io/library/redis:latest"], Some(1))).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            let _ = index.resolve(&s);
+            let _ = index.resolve_with(&s, &["quay.io", &s]);
+            let _ = index.clone().remove(&s, true);
+            let _ = index.clone().tag("redis", &s);
+            let _ = index.clone().untag("redis", Some(&s));
+        }
+    }
 }
