@@ -60,11 +60,7 @@ impl Test {
                 }
             }
             Test::Id(prefix) => r.id.encoded().starts_with(prefix.as_str()),
-            Test::Label { key, value } => match (label(r, key), value) {
-                (None, _) => false,
-                (Some(_), None) => true,
-                (Some(have), Some(want)) => have == want,
-            },
+            Test::Label { key, value } => has_label(r, key, value.as_deref()),
             Test::DigestPrefix(prefix) => {
                 r.manifest_digest.as_str().starts_with(prefix.as_str())
                     || r.digests.iter().any(|d| {
@@ -123,16 +119,26 @@ fn forms(name: &str) -> [&str; 6] {
     ]
 }
 
-/// A label's value. Small maps are scanned comparing lengths first, which reads only the
-/// map's own node rather than every key's bytes (listing large indexes is memory-bound).
-fn label<'r>(r: &'r ImageRecord, key: &str) -> Option<&'r String> {
+/// Whether the record has label `key` (with value `want`, when given).
+///
+/// Listing a large index is memory-bound, so small maps are scanned comparing lengths,
+/// which sit in the map's own node, before any bytes, which sit elsewhere on the heap: a
+/// key or value of the wrong length is rejected without reading it. Keys are unique, so a
+/// key of the right length whose value has the wrong length means "no".
+fn has_label(r: &ImageRecord, key: &str, want: Option<&str>) -> bool {
     if r.labels.len() > 8 {
-        return r.labels.get(key);
+        return match (r.labels.get(key), want) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(have), Some(want)) => have == want,
+        };
     }
-    r.labels
-        .iter()
-        .find(|(k, _)| k.len() == key.len() && k.as_str() == key)
-        .map(|(_, v)| v)
+    r.labels.iter().any(|(k, v)| {
+        k.len() == key.len()
+            && want.is_none_or(|w| w.len() == v.len())
+            && k == key
+            && want.is_none_or(|w| w == v)
+    })
 }
 
 /// Go `strconv.ParseBool`.

@@ -252,7 +252,7 @@ pub enum Change {
 ///
 /// Records are kept by ID; names and repo digests have their own ordered maps so that
 /// lookups by name are logarithmic and iteration order is deterministic.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct ImageIndex {
     /// Records by ID string (`sha256:…`).
     records: BTreeMap<String, ImageRecord>,
@@ -263,7 +263,22 @@ pub struct ImageIndex {
     /// Unqualified-search registries, in order (registries.conf
     /// `unqualified-search-registries`); host configuration, not persisted.
     search_registries: Vec<String>,
+    /// An upper bound on the length of every name and repo digest ever held, so that
+    /// `resolve` can turn away a string far longer than any of them without parsing it.
+    longest: usize,
 }
+
+impl PartialEq for ImageIndex {
+    /// Same records, names, digests and search registries (`longest` is a cache).
+    fn eq(&self, other: &Self) -> bool {
+        self.records == other.records
+            && self.names == other.names
+            && self.digests == other.digests
+            && self.search_registries == other.search_registries
+    }
+}
+
+impl Eq for ImageIndex {}
 
 #[derive(Serialize)]
 struct IndexOut<'a> {
@@ -376,6 +391,7 @@ impl ImageIndex {
                     name: excerpt(name),
                 });
             }
+            self.longest = self.longest.max(name.len());
             if self.names.insert(name.clone(), key.clone()).is_some() {
                 return Err(StoreError::DuplicateName {
                     name: excerpt(name),
@@ -388,6 +404,7 @@ impl ImageIndex {
                     name: excerpt(digest),
                 });
             }
+            self.longest = self.longest.max(digest.len());
             if self.digests.insert(digest.clone(), key.clone()).is_some() {
                 return Err(StoreError::DuplicateName {
                     name: excerpt(digest),

@@ -244,6 +244,7 @@ impl ImageIndex {
                 id: r.id.clone(),
                 name: name.clone(),
             });
+            self.longest = self.longest.max(name.len());
             self.names.insert(name, key.to_owned());
         }
     }
@@ -274,6 +275,7 @@ impl ImageIndex {
                 id: r.id.clone(),
                 digest: digest.clone(),
             });
+            self.longest = self.longest.max(digest.len());
             self.digests.insert(digest, key.to_owned());
         }
     }
