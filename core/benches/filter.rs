@@ -128,7 +128,7 @@ fn bench(c: &mut Criterion) {
         ),
         ("label key (matched)", format!("label={}", "a".repeat(MB))),
         (
-            "until duration (matched)",
+            "until duration (rejected)",
             format!("until={}", "1h".repeat(MB / 2)),
         ),
         (
