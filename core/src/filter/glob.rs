@@ -521,8 +521,19 @@ mod tests {
         #[test]
         fn never_panics(p in "\\PC{0,40}", n in "\\PC{0,40}") {
             if let Ok(g) = Glob::new(&p) {
-                let _ = g.is_match(&n);
                 let _ = g.may_match_within(&n);
+                if g.is_match(&n) {
+                    proptest::prop_assert!(g.may_match_within(&n), "{:?} {:?}", p, n);
+                }
+            }
+        }
+
+        #[test]
+        fn the_literal_run_prefilter_is_sound(p in "[ab/*?]{0,8}", n in "[ab/]{0,8}") {
+            let g = Glob::compile(&p).map_err(|_| proptest::test_runner::TestCaseError::reject("bad"))?;
+            if g.is_match(&n) {
+                let wrapped = format!("x{n}y");
+                proptest::prop_assert!(g.may_match_within(&wrapped));
             }
         }
     }
