@@ -74,6 +74,26 @@ struct Fetch {
     retry_at: Option<u64>,
 }
 
+impl Fetch {
+    fn new(purpose: Purpose, method: Method, url: Url, with_auth: bool) -> Fetch {
+        Fetch {
+            purpose,
+            method,
+            url,
+            with_auth,
+            attempts: 0,
+            redirects: 0,
+            auth_tries: 0,
+            staged: 0,
+            range_sent: false,
+            request: None,
+            head: None,
+            after: None,
+            retry_at: None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum LayerState {
     Stat,
@@ -366,24 +386,8 @@ impl Puller {
             }
         };
         let k = self.alloc();
-        self.fetches.insert(
-            k,
-            Fetch {
-                purpose,
-                method,
-                url,
-                with_auth,
-                attempts: 0,
-                redirects: 0,
-                auth_tries: 0,
-                staged: 0,
-                range_sent: false,
-                request: None,
-                head: None,
-                after: None,
-                retry_at: None,
-            },
-        );
+        self.fetches
+            .insert(k, Fetch::new(purpose, method, url, with_auth));
         self.send(k)
     }
 
@@ -822,21 +826,7 @@ impl Puller {
         let k = self.alloc();
         self.fetches.insert(
             k,
-            Fetch {
-                purpose: Purpose::Token { key },
-                method: Method::Get,
-                url,
-                with_auth: false,
-                attempts: 0,
-                redirects: 0,
-                auth_tries: 0,
-                staged: 0,
-                range_sent: false,
-                request: None,
-                head: None,
-                after: None,
-                retry_at: None,
-            },
+            Fetch::new(Purpose::Token { key }, Method::Get, url, false),
         );
         self.send(k)
     }
