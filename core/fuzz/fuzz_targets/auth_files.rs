@@ -27,9 +27,19 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
-/// Fragments of field paths that errors print (`auths["key"].auth`, …): a secret equal
-/// to one of them is not evidence of a leak.
+/// Fixed text that errors print inside string literals (field paths such as
+/// `auths["key"].auth`, reasons, expected types): a secret that occurs in one of them is
+/// not evidence of a leak.
 const VOCABULARY: &[&str] = &[
+    "contains ':' after host[:port]",
+    "contains '@'",
+    "contains whitespace, control or non-ascii characters",
+    "empty",
+    "has an empty path component",
+    "has an http(s):// prefix",
+    "a string",
+    "an object",
+    "auth",
     "auths[",
     "].auth",
     "].username",
