@@ -1,0 +1,671 @@
+//! Staging a pull: blob writers, small documents, and the commit.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use hoist_core::digest::{Algorithm, Digest, DigestError, Verifier};
+use hoist_core::store::{ImageRecord, PullRecord};
+
+use super::error::{Result, StoreIoError};
+use super::fsutil::{self, Paths, PULL_PREFIX, TMP_PREFIX};
+use super::lock::{self, LockGuard, TryLock};
+use super::walk::{self, MAX_MANIFEST_SIZE, MAX_WALK_DEPTH};
+use super::{FsStore, ManifestDescriptor};
+
+/// One pull's staging area (`ingest/pull-<id>/`), from [`FsStore::begin_pull`].
+///
+/// It tracks what this pull staged: verified blobs written by its [`BlobWriter`]s and
+/// [`Staging::put_blob`], and hard links to blobs another pull staged or the store already
+/// had. [`Staging::commit`] moves what an image needs into `blobs/` and records the image;
+/// [`Staging::discard`] (or dropping the last handle) removes the rest. Nothing outside
+/// `ingest/` changes before a commit. All methods take `&self`: blob writers for different
+/// digests may run on different threads at once.
+#[derive(Debug)]
+pub struct Staging {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: FsStore,
+    dir: PathBuf,
+    name: String,
+    /// Digest → size of each file in `dir`.
+    staged: Mutex<BTreeMap<Digest, u64>>,
+    discarded: AtomicBool,
+    /// Held while the staging exists; a sweeper removes `dir` only when it can take it.
+    _lock: LockGuard,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Runs before `_lock` is released (fields drop after this body).
+        let _ = fsutil::remove_dir_all(&self.dir);
+    }
+}
+
+impl Inner {
+    fn staged(&self) -> MutexGuard<'_, BTreeMap<Digest, u64>> {
+        self.staged.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+    fn path_of(&self, digest: &Digest) -> PathBuf {
+        self.dir.join(Paths::digest_stem(digest))
+    }
+    fn check_live(&self) -> Result<()> {
+        if self.discarded.load(Ordering::Acquire) {
+            return Err(StoreIoError::Discarded);
+        }
+        Ok(())
+    }
+}
+
+/// What [`Staging::blob_writer`] found.
+#[derive(Debug)]
+pub enum Ingest {
+    /// Nobody has the blob: write it.
+    Write(Box<BlobWriter>),
+    /// The blob is already available to this pull; do not download it.
+    AlreadyPresent(Presence),
+}
+
+/// Where an already-present blob is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// Committed in `blobs/` (by an earlier pull, or by another process meanwhile). This
+    /// pull pinned it with a hard link (where the filesystem has them), so its commit does
+    /// not depend on a concurrent `gc`.
+    Committed,
+    /// Staged and verified, by this pull or by another pull (another thread or process),
+    /// whose file this pull hard-linked into its own staging.
+    Staged,
+}
+
+/// Streams one blob into the store's ingest area through a [`Verifier`].
+///
+/// Holds the blob's ingest lock (`ingest/<alg>-<hex>.lock`) until dropped or finished, so
+/// no other writer for the same digest runs meanwhile. Bytes go to
+/// `ingest/<alg>-<hex>.partial`.
+///
+/// **Resuming**: the writer keeps `min(offset, partial length, size)` bytes of an existing
+/// partial file and re-hashes them from disk when it opens (the hasher is not persisted:
+/// after a crash the disk is the only truth). [`BlobWriter::staged_len`] is that length;
+/// the caller MUST continue the stream at exactly that offset (e.g. an HTTP `Range`
+/// request), or pass `offset` 0 to start over.
+///
+/// **Failures**: a write past the declared size, or a digest mismatch at
+/// [`BlobWriter::finish`], deletes the partial file (its content is wrong); an I/O error,
+/// a stream that ends short, or dropping the writer keeps it for a later resume.
+pub struct BlobWriter {
+    staging: Arc<Inner>,
+    digest: Digest,
+    size: u64,
+    file: File,
+    partial: PathBuf,
+    verifier: Option<Verifier>,
+    written: u64,
+    resumed: u64,
+    failed: bool,
+    _lock: LockGuard,
+}
+
+impl FsStore {
+    /// Starts a pull: creates and locks its staging directory `ingest/pull-<unique>/`.
+    pub fn begin_pull(&self) -> Result<Staging> {
+        let ingest = self.paths().ingest();
+        fsutil::create_dir(&ingest)?;
+        loop {
+            let name = format!("{PULL_PREFIX}{}", fsutil::unique_suffix());
+            let lock_path = ingest.join(format!("{name}.lock"));
+            let Some(guard) = lock::create_removable(&lock_path)? else {
+                continue;
+            };
+            let dir = ingest.join(&name);
+            fs::create_dir(&dir).map_err(|e| StoreIoError::io("create directory", &dir, e))?;
+            return Ok(Staging {
+                inner: Arc::new(Inner {
+                    store: self.clone(),
+                    dir,
+                    name,
+                    staged: Mutex::new(BTreeMap::new()),
+                    discarded: AtomicBool::new(false),
+                    _lock: guard,
+                }),
+            });
+        }
+    }
+}
+
+impl Staging {
+    /// This pull's staging directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// The digests this pull has staged (or pinned) and not yet committed, with their sizes.
+    pub fn staged(&self) -> Vec<(Digest, u64)> {
+        self.inner
+            .staged()
+            .iter()
+            .map(|(d, s)| (d.clone(), *s))
+            .collect()
+    }
+
+    /// Opens a writer for blob `digest` of `size` bytes, continuing an existing partial file
+    /// from at most `offset` bytes (see [`BlobWriter`] on resuming; pass 0 to start over,
+    /// `u64::MAX` to keep whatever is there).
+    ///
+    /// Blocks while another writer (thread or process) holds the blob's ingest lock. Then,
+    /// in order: if this pull already staged it, or it is committed in `blobs/`, or another
+    /// pull staged it verified, returns [`Ingest::AlreadyPresent`] (hard-linking the file
+    /// into this pull's staging); otherwise returns a writer. A committed or staged blob
+    /// whose size is not `size` is `size-mismatch` (the descriptor is wrong: the blob was
+    /// verified against its digest).
+    pub fn blob_writer(&self, digest: &Digest, size: u64, offset: u64) -> Result<Ingest> {
+        self.inner.check_live()?;
+        let guard = lock::lock_removable(&self.inner.store.paths().digest_lock(digest))?;
+        self.open_locked(digest, size, offset, guard)
+    }
+
+    /// [`Staging::blob_writer`] without waiting: `Ok(None)` while another writer (thread or
+    /// process) holds the blob's ingest lock, so a drive loop can report "waiting" and try
+    /// again later instead of blocking a thread.
+    pub fn try_blob_writer(
+        &self,
+        digest: &Digest,
+        size: u64,
+        offset: u64,
+    ) -> Result<Option<Ingest>> {
+        self.inner.check_live()?;
+        match lock::try_removable(&self.inner.store.paths().digest_lock(digest), true)? {
+            TryLock::Acquired(guard) => self.open_locked(digest, size, offset, guard).map(Some),
+            TryLock::Busy | TryLock::Absent => Ok(None),
+        }
+    }
+
+    fn open_locked(
+        &self,
+        digest: &Digest,
+        size: u64,
+        offset: u64,
+        guard: LockGuard,
+    ) -> Result<Ingest> {
+        let inner = &self.inner;
+        let paths = inner.store.paths();
+        inner.check_live()?;
+        if let Some(&len) = inner.staged().get(digest) {
+            check_size(digest, size, len)?;
+            return Ok(Ingest::AlreadyPresent(Presence::Staged));
+        }
+        let own = inner.path_of(digest);
+        if let Some(p) = self.adopt_committed(digest, size, &own)? {
+            return Ok(Ingest::AlreadyPresent(p));
+        }
+        for (name, is_dir) in fsutil::list_dir(&paths.ingest())? {
+            if !is_dir || !name.starts_with(PULL_PREFIX) || name == inner.name {
+                continue;
+            }
+            let other = paths.ingest().join(&name).join(Paths::digest_stem(digest));
+            let Some(len) = fsutil::file_len(&other)? else {
+                continue;
+            };
+            check_size(digest, size, len)?;
+            // On failure (that pull committed or discarded it meanwhile, or the filesystem
+            // has no hard links) this pull writes the blob itself.
+            if fs::hard_link(&other, &own).is_ok() {
+                fsutil::sync_dir(&inner.dir)?;
+                inner.staged().insert(digest.clone(), len);
+                return Ok(Ingest::AlreadyPresent(Presence::Staged));
+            }
+        }
+        // A pull that committed it while we scanned.
+        if let Some(p) = self.adopt_committed(digest, size, &own)? {
+            return Ok(Ingest::AlreadyPresent(p));
+        }
+
+        let partial = paths.partial(digest);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&partial)
+            .map_err(|e| StoreIoError::io("open", &partial, e))?;
+        let existing = file
+            .metadata()
+            .map_err(|e| StoreIoError::io("stat", &partial, e))?
+            .len();
+        let keep = offset.min(existing).min(size);
+        if keep < existing {
+            file.set_len(keep)
+                .map_err(|e| StoreIoError::io("truncate", &partial, e))?;
+        }
+        let mut verifier = Verifier::new(digest.clone()).with_size(size);
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| StoreIoError::io("seek", &partial, e))?;
+        let mut overflow = None;
+        let kept = fsutil::hash_prefix(&mut file, &partial, keep, |chunk| {
+            if let Err(e) = verifier.update(chunk) {
+                overflow.get_or_insert(e);
+            }
+        })?;
+        if let Some(error) = overflow {
+            // Unreachable: keep <= size.
+            return Err(StoreIoError::Verify {
+                digest: digest.clone(),
+                error,
+            });
+        }
+        file.seek(SeekFrom::Start(kept))
+            .map_err(|e| StoreIoError::io("seek", &partial, e))?;
+        Ok(Ingest::Write(Box::new(BlobWriter {
+            staging: Arc::clone(&self.inner),
+            digest: digest.clone(),
+            size,
+            file,
+            partial,
+            verifier: Some(verifier),
+            written: kept,
+            resumed: kept,
+            failed: false,
+            _lock: guard,
+        })))
+    }
+
+    /// If `digest` is committed, pins it into this pull's staging (hard link) and says so.
+    fn adopt_committed(&self, digest: &Digest, size: u64, own: &Path) -> Result<Option<Presence>> {
+        let inner = &self.inner;
+        let blob = inner.store.paths().blob(digest);
+        let Some(len) = fsutil::file_len(&blob)? else {
+            return Ok(None);
+        };
+        check_size(digest, size, len)?;
+        match fs::hard_link(&blob, own) {
+            Ok(()) => {
+                inner.staged().insert(digest.clone(), len);
+                Ok(Some(Presence::Committed))
+            }
+            // A gc removed it between the stat and the link: write it.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            // No hard links here: use it unpinned (a concurrent gc can then make the commit
+            // fail with blob-missing, never succeed incomplete).
+            Err(_) => Ok(Some(Presence::Committed)),
+        }
+    }
+
+    /// Verifies a small document (manifest, config, index) held in memory and stages it.
+    /// Content that does not hash to `digest` is `digest-mismatch` and stages nothing.
+    pub fn put_blob(&self, digest: &Digest, bytes: &[u8]) -> Result<()> {
+        let inner = &self.inner;
+        inner.check_live()?;
+        let mut verifier = Verifier::new(digest.clone()).with_size(bytes.len() as u64);
+        verifier
+            .update(bytes)
+            .and_then(|()| verifier.finish().map(drop))
+            .map_err(|error| StoreIoError::Verify {
+                digest: digest.clone(),
+                error,
+            })?;
+        if inner.staged().contains_key(digest) {
+            return Ok(());
+        }
+        let tmp = inner
+            .dir
+            .join(format!("{TMP_PREFIX}{}", fsutil::unique_suffix()));
+        let dest = inner.path_of(digest);
+        let result = (|| {
+            let mut f = File::create_new(&tmp).map_err(|e| StoreIoError::io("create", &tmp, e))?;
+            f.write_all(bytes)
+                .map_err(|e| StoreIoError::io("write", &tmp, e))?;
+            f.sync_all()
+                .map_err(|e| StoreIoError::io("fsync", &tmp, e))?;
+            fs::rename(&tmp, &dest).map_err(|e| StoreIoError::io("rename", &dest, e))
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+            return result;
+        }
+        fsutil::sync_dir(&inner.dir)?;
+        inner.staged().insert(digest.clone(), bytes.len() as u64);
+        Ok(())
+    }
+
+    /// Commits one image: makes its blobs part of the store and records the pull.
+    ///
+    /// `blobs` are blobs this pull staged that must be committed (typically every layer,
+    /// the config and the manifest; a blob listed here must be committed or staged);
+    /// `manifest` is the image's platform manifest descriptor (its digest MUST be
+    /// `pull.manifest_digest`; a core `Descriptor` converts, keeping its platform); `pull` and `now_unix` go to the core's
+    /// `ImageIndex::record_pull`, which decides names, digests and which tags move.
+    ///
+    /// Under the store lock, in this order:
+    /// 1. check: the manifest is committed or staged, has `manifest.size` bytes and hashes
+    ///    to its digest; every blob it reaches (config and layers; for an index, the child
+    ///    manifests that are present and what they reach) is committed or staged with its
+    ///    descriptor's size; every blob in `blobs` is committed or staged; the core accepts
+    ///    the pull record. Any failure returns here and the visible store is unchanged;
+    /// 2. rename each needed staged blob to `blobs/<alg>/<hex>` (a blob already committed
+    ///    is left as is), then fsync each `blobs/<alg>` directory touched;
+    /// 3. write `hoist.json`, then `index.json` (temp + fsync + rename + fsync directory).
+    ///
+    /// Returns the image's record as stored.
+    pub fn commit(
+        &self,
+        blobs: &[Digest],
+        manifest: impl Into<ManifestDescriptor>,
+        pull: PullRecord,
+        now_unix: i64,
+    ) -> Result<ImageRecord> {
+        let manifest: ManifestDescriptor = manifest.into();
+        let inner = &self.inner;
+        inner.check_live()?;
+        manifest
+            .validate()
+            .map_err(|detail| StoreIoError::InvalidRequest {
+                detail: format!("manifest descriptor: {detail}"),
+            })?;
+        if manifest.digest != pull.manifest_digest {
+            return Err(StoreIoError::InvalidRequest {
+                detail: format!(
+                    "manifest descriptor {} is not the pull's manifest {}",
+                    manifest.digest, pull.manifest_digest
+                ),
+            });
+        }
+        let store = &inner.store;
+        let _guard = store.lock()?;
+        inner.check_live()?;
+
+        // 1. Check everything before anything moves.
+        let mut needed: BTreeSet<Digest> = BTreeSet::new();
+        let root = self
+            .locate(&manifest.digest)?
+            .ok_or_else(|| StoreIoError::BlobMissing {
+                digest: manifest.digest.clone(),
+                needed_by: format!("image {}", pull.id),
+            })?;
+        check_size(&manifest.digest, manifest.size, root.len)?;
+        let mut queue = vec![(manifest.digest.clone(), root, 0usize)];
+        while let Some((digest, loc, depth)) = queue.pop() {
+            if loc.staged {
+                needed.insert(digest.clone());
+            }
+            let bytes = read_manifest(&digest, &loc.path)?;
+            let children = walk::children(&bytes)
+                .map_err(|e| StoreIoError::corrupt(&loc.path, format!("manifest {digest}: {e}")))?;
+            for child in children {
+                let Some(cloc) = self.locate(&child.digest)? else {
+                    if child.required {
+                        return Err(StoreIoError::BlobMissing {
+                            digest: child.digest,
+                            needed_by: format!("manifest {digest}"),
+                        });
+                    }
+                    continue;
+                };
+                if let Some(size) = child.size {
+                    check_size(&child.digest, size, cloc.len)?;
+                }
+                if child.is_manifest && depth < MAX_WALK_DEPTH {
+                    queue.push((child.digest, cloc, depth + 1));
+                } else if cloc.staged {
+                    needed.insert(child.digest);
+                }
+            }
+        }
+        for digest in blobs {
+            let loc = self
+                .locate(digest)?
+                .ok_or_else(|| StoreIoError::BlobMissing {
+                    digest: digest.clone(),
+                    needed_by: "commit".into(),
+                })?;
+            if loc.staged {
+                needed.insert(digest.clone());
+            }
+        }
+        let mut meta = store.load_meta()?;
+        let id = pull.id.clone();
+        meta.index.record_pull(pull, now_unix)?;
+        meta.manifests.insert(id.clone(), manifest);
+        meta.prune_descriptors();
+        meta.check_consistent()
+            .map_err(|detail| StoreIoError::InvalidRequest { detail })?;
+        let record = meta
+            .index
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| StoreIoError::InvalidRequest {
+                detail: format!("the index did not record image {id}"),
+            })?;
+
+        // 2. Blobs.
+        let paths = store.paths();
+        let mut touched: BTreeSet<Algorithm> = BTreeSet::new();
+        for digest in &needed {
+            let src = inner.path_of(digest);
+            let dest = paths.blob(digest);
+            if fsutil::file_len(&dest)?.is_some() {
+                fsutil::remove_file(&src)?;
+            } else {
+                if touched.insert(digest.algorithm()) {
+                    fsutil::create_dir(&paths.blob_dir(digest.algorithm()))?;
+                }
+                fs::rename(&src, &dest).map_err(|e| StoreIoError::io("rename", &dest, e))?;
+                touched.insert(digest.algorithm());
+            }
+            inner.staged().remove(digest);
+        }
+        for alg in touched {
+            fsutil::sync_dir(&paths.blob_dir(alg))?;
+        }
+
+        // 3. hoist.json, then index.json.
+        store.write_meta(&meta)?;
+        Ok(record)
+    }
+
+    /// Removes everything this pull staged and ends it: the visible store (`index.json`,
+    /// `hoist.json`, `blobs/`) is untouched. Writers still open fail at `finish`. Partial
+    /// files of unfinished writers stay in `ingest/` for a later pull to resume
+    /// ([`FsStore::gc`] removes them). Dropping the last handle does the same.
+    pub fn discard(self) -> Result<()> {
+        let inner = &self.inner;
+        inner.discarded.store(true, Ordering::Release);
+        inner.staged().clear();
+        fsutil::remove_dir_all(&inner.dir).map(drop)
+    }
+
+    fn locate(&self, digest: &Digest) -> Result<Option<Located>> {
+        let inner = &self.inner;
+        let blob = inner.store.paths().blob(digest);
+        if let Some(len) = fsutil::file_len(&blob)? {
+            // Committed wins; a staged copy (if any) is removed at the move.
+            let staged = inner.staged().contains_key(digest);
+            return Ok(Some(Located {
+                path: blob,
+                len,
+                staged,
+            }));
+        }
+        if inner.staged().contains_key(digest) {
+            let path = inner.path_of(digest);
+            if let Some(len) = fsutil::file_len(&path)? {
+                return Ok(Some(Located {
+                    path,
+                    len,
+                    staged: true,
+                }));
+            }
+        }
+        Ok(None)
+    }
+}
+
+struct Located {
+    path: PathBuf,
+    len: u64,
+    /// This pull holds a staged file for it (to move, or to drop when already committed).
+    staged: bool,
+}
+
+fn check_size(digest: &Digest, expected: u64, actual: u64) -> Result<()> {
+    if expected == actual {
+        return Ok(());
+    }
+    Err(StoreIoError::Verify {
+        digest: digest.clone(),
+        error: DigestError::SizeMismatch {
+            digest: digest.clone(),
+            expected,
+            actual,
+        },
+    })
+}
+
+fn read_manifest(digest: &Digest, path: &Path) -> Result<Vec<u8>> {
+    let bytes = match fsutil::read_bounded(path, MAX_MANIFEST_SIZE)? {
+        None => {
+            return Err(StoreIoError::BlobMissing {
+                digest: digest.clone(),
+                needed_by: "commit".into(),
+            })
+        }
+        Some(Err(size)) => {
+            return Err(StoreIoError::BlobTooLarge {
+                digest: digest.clone(),
+                size,
+                limit: MAX_MANIFEST_SIZE,
+            })
+        }
+        Some(Ok(b)) => b,
+    };
+    let actual = Digest::of(digest.algorithm(), &bytes);
+    if &actual != digest {
+        return Err(StoreIoError::corrupt(
+            path,
+            format!("content hashes to {actual}"),
+        ));
+    }
+    Ok(bytes)
+}
+
+impl BlobWriter {
+    /// The blob being written.
+    pub fn digest(&self) -> &Digest {
+        &self.digest
+    }
+
+    /// Bytes in the partial file and hashed so far: where the stream continues. Right after
+    /// opening it is the resumed prefix ([`BlobWriter::resumed_from`]).
+    pub fn staged_len(&self) -> u64 {
+        self.written
+    }
+
+    /// How many bytes of an earlier partial file were kept (and re-hashed) at open.
+    pub fn resumed_from(&self) -> u64 {
+        self.resumed
+    }
+
+    /// Appends bytes. Fails with `size-mismatch` as soon as the stream passes the declared
+    /// size (the partial file is deleted), with `store-io` on a write error (the partial file
+    /// is kept: [`BlobWriter::staged_len`] may then be behind what was sent), and with
+    /// `blob-writer-failed` after any earlier failure.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.failed {
+            return Err(StoreIoError::WriterFailed {
+                digest: self.digest.clone(),
+            });
+        }
+        let Some(verifier) = self.verifier.as_mut() else {
+            return Err(StoreIoError::WriterFailed {
+                digest: self.digest.clone(),
+            });
+        };
+        if let Err(error) = verifier.update(bytes) {
+            self.failed = true;
+            let _ = fsutil::remove_file(&self.partial);
+            return Err(StoreIoError::Verify {
+                digest: self.digest.clone(),
+                error,
+            });
+        }
+        if let Err(e) = self.file.write_all(bytes) {
+            self.failed = true;
+            return Err(StoreIoError::io("write", &self.partial, e));
+        }
+        self.written += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Ends the stream: fsyncs the partial file, checks size then digest, and renames it
+    /// into the pull's staging as verified. A short stream is `size-mismatch` and keeps the
+    /// partial file (resumable); a wrong digest is `digest-mismatch` and deletes it.
+    pub fn finish(mut self) -> Result<u64> {
+        if self.failed {
+            return Err(StoreIoError::WriterFailed {
+                digest: self.digest.clone(),
+            });
+        }
+        let Some(verifier) = self.verifier.take() else {
+            return Err(StoreIoError::WriterFailed {
+                digest: self.digest.clone(),
+            });
+        };
+        if self.written != self.size {
+            self.failed = true;
+            return Err(StoreIoError::Verify {
+                digest: self.digest.clone(),
+                error: DigestError::SizeMismatch {
+                    digest: self.digest.clone(),
+                    expected: self.size,
+                    actual: self.written,
+                },
+            });
+        }
+        self.file
+            .sync_all()
+            .map_err(|e| StoreIoError::io("fsync", &self.partial, e))?;
+        if let Err(error) = verifier.finish() {
+            self.failed = true;
+            let _ = fsutil::remove_file(&self.partial);
+            return Err(StoreIoError::Verify {
+                digest: self.digest.clone(),
+                error,
+            });
+        }
+        let inner = &self.staging;
+        inner.check_live()?;
+        let dest = inner.path_of(&self.digest);
+        fs::rename(&self.partial, &dest).map_err(|e| StoreIoError::io("rename", &dest, e))?;
+        fsutil::sync_dir(&inner.dir)?;
+        inner.staged().insert(self.digest.clone(), self.size);
+        Ok(self.size)
+    }
+}
+
+impl std::fmt::Debug for BlobWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobWriter")
+            .field("digest", &self.digest)
+            .field("size", &self.size)
+            .field("written", &self.written)
+            .field("resumed", &self.resumed)
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Write for BlobWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        BlobWriter::write(self, buf).map_err(io::Error::other)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
