@@ -135,6 +135,16 @@ def main():
     urls += ["https://registry-1.docker.io/v2/\nhttps://production.cloudflare.docker.com/r/x"]
     write("url", urls)
 
+    filt = []
+    for c in spread(cases("filter_match"), 6):
+        index = {"version": 1, "images": c["input"]["images"]}
+        filt.append("\n".join(c["input"]["filters"]) + "\0" + json.dumps(index))
+    for c in spread([c for c in cases("filter_parse") if ok(c)], 4):
+        filt.append("\n".join(c["input"]["filters"]))
+    filt += [c["input"]["pattern"] for c in cases("filter_glob")][:2]
+    filt += ["until=" + c["input"]["value"] for c in cases("filter_until") if ok(c)][:1]
+    write("filter", filt)
+
     write("http_headers", [
         "120",
         "Wed, 21 Oct 2015 07:28:00 GMT\nWed, 21 Oct 2015 07:27:00 GMT",
