@@ -19,11 +19,14 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo +nightly fuzz list)
 flags=(-O -a)
 mkdir -p logs
+# Two runs at once would share corpus and log files (and halve each other's speed).
+exec 9>logs/.run.lock
+flock -n 9 || { echo "another run.sh is already running in $(pwd)" >&2; exit 2; }
 build=(cargo +nightly fuzz build "${flags[@]}")
 [ ${#targets[@]} -ne 1 ] || build+=("${targets[0]}")
 "${build[@]}" >logs/build.log 2>&1 || { tail -30 logs/build.log; exit 1; }
 
-printf 'target\tseconds\texecutions\texec/s\tcorpus\tcoverage\tresult\n' >logs/results.tsv
+printf 'target\tseconds\texecutions\texec/s\tcorpus\tcoverage\tpeak_rss_mb\tresult\n' >logs/results.tsv
 failed=0
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
@@ -45,11 +48,12 @@ for t in "${targets[@]}"; do
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "logs/$t.log" | tail -1)
   [ -n "$execs" ] || execs=$(grep -oE '^#[0-9]+' "logs/$t.log" | tail -1 | tr -d '#')
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "logs/$t.log" | tail -1)
+  rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "logs/$t.log" | tail -1)
   last=$(grep -E '^#[0-9]+' "logs/$t.log" | tail -1)
   cov=$(sed -nE 's/.*cov: ([0-9]+).*/\1/p' <<<"$last")
   corp=$(sed -nE 's/.*corp: ([0-9]+).*/\1/p' <<<"$last")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$secs" "${execs:-?}" "${rate:-?}" "${corp:-?}" \
-    "${cov:-?}" "$status" >>logs/results.tsv
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$secs" "${execs:-?}" "${rate:-?}" "${corp:-?}" \
+    "${cov:-?}" "${rss:-?}" "$status" >>logs/results.tsv
   echo "$t: ${execs:-?} executions, $status"
   if [ "$status" != ok ]; then
     echo "   see core/fuzz/logs/$t.log and core/fuzz/artifacts/$t/"

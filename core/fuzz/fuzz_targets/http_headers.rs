@@ -72,7 +72,7 @@ fuzz_target!(|data: &[u8]| {
             RetryDecision::RetryAt(t) => {
                 assert!(t >= now);
                 assert!(attempts < policy.max_attempts);
-                assert!(parsed.map_or(true, |ms| ms <= policy.max_retry_after_ms));
+                assert!(parsed.is_none_or(|ms| ms <= policy.max_retry_after_ms));
             }
             RetryDecision::GiveUp => assert!(
                 attempts >= policy.max_attempts
