@@ -66,6 +66,8 @@ pub struct Glob {
     literal: Option<String>,
     /// Characters every match must have (the number of non-star elements).
     min_len: usize,
+    /// The longest run of literal characters: every match contains it.
+    required: String,
 }
 
 impl Glob {
@@ -79,7 +81,7 @@ impl Glob {
     }
 
     fn compile(pattern: &str) -> Result<Self, BadPattern> {
-        let mut toks = Vec::new();
+        let mut toks = Vec::with_capacity(pattern.len());
         let mut classes = Vec::new();
         let mut chars = pattern.chars().peekable();
         while let Some(c) = chars.next() {
@@ -119,20 +121,42 @@ impl Glob {
                 c => toks.push(Tok::Lit(c)),
             }
         }
-        let literal = toks
-            .iter()
-            .map(|t| match t {
-                Tok::Lit(c) => Some(*c),
-                _ => None,
-            })
-            .collect::<Option<String>>();
+        let lit = |t: &Tok| match t {
+            Tok::Lit(c) => Some(*c),
+            _ => None,
+        };
+        let literal = toks.iter().map(lit).collect::<Option<String>>();
         let min_len = toks.iter().filter(|t| **t != Tok::Star).count();
+        // The longest run of literals, found by index so that no string is built per run.
+        let (mut best, mut best_len, mut start) = (0usize, 0usize, 0usize);
+        for (i, t) in toks.iter().enumerate() {
+            if lit(t).is_none() {
+                start = i + 1;
+            } else if i + 1 - start > best_len {
+                best = start;
+                best_len = i + 1 - start;
+            }
+        }
+        let required: String = toks
+            .iter()
+            .skip(best)
+            .take(best_len)
+            .filter_map(lit)
+            .collect();
         Ok(Glob {
             toks,
             classes,
             literal,
             min_len,
+            required,
         })
+    }
+
+    /// False when no substring of `text` can match: a quick test before matching several
+    /// substrings of one string (the reference filter matches six forms of each name, all
+    /// substrings of it).
+    pub fn may_match_within(&self, text: &str) -> bool {
+        text.len() >= self.min_len && text.contains(self.required.as_str())
     }
 
     /// Whether `name` matches the whole pattern.
@@ -311,5 +335,206 @@ mod tests {
         assert_eq!(m(&many, &"a".repeat(100)), Ok(false));
         let worst = format!("{}b", "*a".repeat(50));
         assert_eq!(m(&worst, &"a".repeat(400)), Ok(false));
+    }
+
+    /// Go's `path.Match`, translated literally (`scanChunk`, `matchChunk`, `getEsc`) for
+    /// ASCII input, as the model the compiled matcher must agree with.
+    mod go_model {
+        fn scan_chunk(p: &[u8]) -> (bool, &[u8], &[u8]) {
+            let mut p = p;
+            let mut star = false;
+            while p.first() == Some(&b'*') {
+                p = &p[1..];
+                star = true;
+            }
+            let mut inrange = false;
+            let mut i = 0;
+            while i < p.len() {
+                match p[i] {
+                    b'\\' if i + 1 < p.len() => i += 1,
+                    b'[' => inrange = true,
+                    b']' => inrange = false,
+                    b'*' if !inrange => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            (star, &p[..i], &p[i..])
+        }
+
+        fn get_esc(chunk: &[u8]) -> Result<(u8, &[u8]), ()> {
+            let mut chunk = chunk;
+            match chunk.first() {
+                None | Some(b'-') | Some(b']') => return Err(()),
+                Some(b'\\') => {
+                    chunk = &chunk[1..];
+                    if chunk.is_empty() {
+                        return Err(());
+                    }
+                }
+                _ => {}
+            }
+            let r = chunk[0];
+            let rest = &chunk[1..];
+            if rest.is_empty() {
+                return Err(());
+            }
+            Ok((r, rest))
+        }
+
+        fn match_chunk<'s>(chunk: &[u8], s: &'s [u8]) -> Result<Option<&'s [u8]>, ()> {
+            let (mut chunk, mut s) = (chunk, s);
+            let mut failed = false;
+            while !chunk.is_empty() {
+                if !failed && s.is_empty() {
+                    failed = true;
+                }
+                match chunk[0] {
+                    b'[' => {
+                        let mut r = 0u8;
+                        if !failed {
+                            r = s[0];
+                            s = &s[1..];
+                        }
+                        chunk = &chunk[1..];
+                        let mut negated = false;
+                        if chunk.first() == Some(&b'^') {
+                            negated = true;
+                            chunk = &chunk[1..];
+                        }
+                        let mut matched = false;
+                        let mut nrange = 0;
+                        loop {
+                            if chunk.first() == Some(&b']') && nrange > 0 {
+                                chunk = &chunk[1..];
+                                break;
+                            }
+                            let (lo, rest) = get_esc(chunk)?;
+                            chunk = rest;
+                            let mut hi = lo;
+                            if chunk[0] == b'-' {
+                                let (h, rest) = get_esc(&chunk[1..])?;
+                                hi = h;
+                                chunk = rest;
+                            }
+                            if lo <= r && r <= hi {
+                                matched = true;
+                            }
+                            nrange += 1;
+                        }
+                        if matched == negated {
+                            failed = true;
+                        }
+                    }
+                    b'?' => {
+                        if !failed {
+                            if s[0] == b'/' {
+                                failed = true;
+                            }
+                            s = &s[1..];
+                        }
+                        chunk = &chunk[1..];
+                    }
+                    c => {
+                        let c = if c == b'\\' {
+                            chunk = &chunk[1..];
+                            match chunk.first() {
+                                Some(&c) => c,
+                                None => return Err(()),
+                            }
+                        } else {
+                            c
+                        };
+                        if !failed {
+                            if c != s[0] {
+                                failed = true;
+                            }
+                            s = &s[1..];
+                        }
+                        chunk = &chunk[1..];
+                    }
+                }
+            }
+            Ok(if failed { None } else { Some(s) })
+        }
+
+        pub fn go_match(pattern: &str, name: &str) -> Result<bool, ()> {
+            let mut pattern = pattern.as_bytes();
+            let mut name = name.as_bytes();
+            'outer: while !pattern.is_empty() {
+                let (star, chunk, rest) = scan_chunk(pattern);
+                pattern = rest;
+                if star && chunk.is_empty() {
+                    return Ok(!name.contains(&b'/'));
+                }
+                let first = match_chunk(chunk, name);
+                if let Ok(Some(t)) = first {
+                    if t.is_empty() || !pattern.is_empty() {
+                        name = t;
+                        continue;
+                    }
+                }
+                first?;
+                if star {
+                    let mut i = 0;
+                    while i < name.len() && name[i] != b'/' {
+                        if let Some(t) = match_chunk(chunk, &name[i + 1..])? {
+                            if pattern.is_empty() && !t.is_empty() {
+                                i += 1;
+                                continue;
+                            }
+                            name = t;
+                            continue 'outer;
+                        }
+                        i += 1;
+                    }
+                }
+                while !pattern.is_empty() {
+                    let (_, chunk, rest) = scan_chunk(pattern);
+                    pattern = rest;
+                    match_chunk(chunk, b"")?;
+                }
+                return Ok(false);
+            }
+            Ok(name.is_empty())
+        }
+    }
+
+    #[test]
+    fn model_agrees_on_go_table() {
+        for (p, s, want) in [
+            ("a*b?c*x", "abxbbxdbxebxczzx", Ok(true)),
+            ("[x-]", "x", Err(())),
+        ] {
+            assert_eq!(go_model::go_match(p, s), want);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        #[test]
+        fn agrees_with_go(p in "[ab/*?\\[\\]^\\\\-]{0,9}", n in "[ab/\\]^-]{0,9}") {
+            let got = Glob::compile(&p).map(|g| g.is_match(&n)).map_err(|_| ());
+            proptest::prop_assert_eq!(got, go_model::go_match(&p, &n), "{:?} {:?}", p, n);
+        }
+
+        #[test]
+        fn never_panics(p in "\\PC{0,40}", n in "\\PC{0,40}") {
+            if let Ok(g) = Glob::new(&p) {
+                let _ = g.may_match_within(&n);
+                if g.is_match(&n) {
+                    proptest::prop_assert!(g.may_match_within(&n), "{:?} {:?}", p, n);
+                }
+            }
+        }
+
+        #[test]
+        fn the_literal_run_prefilter_is_sound(p in "[ab/*?]{0,8}", n in "[ab/]{0,8}") {
+            let g = Glob::compile(&p).map_err(|_| proptest::test_runner::TestCaseError::reject("bad"))?;
+            if g.is_match(&n) {
+                let wrapped = format!("x{n}y");
+                proptest::prop_assert!(g.may_match_within(&wrapped));
+            }
+        }
     }
 }

@@ -11,6 +11,11 @@ use super::FilterError;
 use crate::digest::excerpt;
 use crate::store::{canonical_repo_digest, ImageIndex, ImageRecord, StoreError};
 
+/// The longest `reference` pattern accepted, in bytes. References are at most a few
+/// hundred characters, so a longer pattern is a mistake or an attack; refusing it keeps a
+/// megabyte of pattern from costing a megabyte-sized compiled glob.
+pub const MAX_PATTERN_LEN: usize = 4096;
+
 /// Go's zero `time.Time` (0001-01-01T00:00:00Z): libimage's `Created()` of an image whose
 /// config has no `created`.
 const GO_ZERO_UNIX: i64 = -62_135_596_800;
@@ -55,11 +60,7 @@ impl Test {
                 }
             }
             Test::Id(prefix) => r.id.encoded().starts_with(prefix.as_str()),
-            Test::Label { key, value } => match (r.labels.get(key), value) {
-                (None, _) => false,
-                (Some(_), None) => true,
-                (Some(have), Some(want)) => have == want,
-            },
+            Test::Label { key, value } => has_label(r, key, value.as_deref()),
             Test::DigestPrefix(prefix) => {
                 r.manifest_digest.as_str().starts_with(prefix.as_str())
                     || r.digests.iter().any(|d| {
@@ -90,10 +91,9 @@ impl RefPattern {
         if self.image.as_deref() == Some(r.id.as_str()) {
             return true;
         }
-        r.names
-            .iter()
-            .chain(r.digests.iter())
-            .any(|name| forms(name).iter().any(|f| self.glob.is_match(f)))
+        r.names.iter().chain(r.digests.iter()).any(|name| {
+            self.glob.may_match_within(name) && forms(name).iter().any(|f| self.glob.is_match(f))
+        })
     }
 }
 
@@ -117,6 +117,28 @@ fn forms(name: &str) -> [&str; 6] {
         &name[domain_end..],
         &name[last_slash..sep],
     ]
+}
+
+/// Whether the record has label `key` (with value `want`, when given).
+///
+/// Listing a large index is memory-bound, so small maps are scanned comparing lengths,
+/// which sit in the map's own node, before any bytes, which sit elsewhere on the heap: a
+/// key or value of the wrong length is rejected without reading it. Keys are unique, so a
+/// key of the right length whose value has the wrong length means "no".
+fn has_label(r: &ImageRecord, key: &str, want: Option<&str>) -> bool {
+    if r.labels.len() > 8 {
+        return match (r.labels.get(key), want) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(have), Some(want)) => have == want,
+        };
+    }
+    r.labels.iter().any(|(k, v)| {
+        k.len() == key.len()
+            && want.is_none_or(|w| w.len() == v.len())
+            && k == key
+            && want.is_none_or(|w| w == v)
+    })
 }
 
 /// Go `strconv.ParseBool`.
@@ -220,6 +242,12 @@ impl Compiled {
                     }
                 }
                 FilterKey::Reference => {
+                    if value.len() > MAX_PATTERN_LEN {
+                        return Err(FilterError::ValueTooLong {
+                            key: key.to_owned(),
+                            limit: MAX_PATTERN_LEN,
+                        });
+                    }
                     let glob = Glob::new(value)?;
                     let image = index.resolve(value).ok().map(|r| r.id.as_str().to_owned());
                     let p = RefPattern { glob, image };

@@ -36,7 +36,10 @@
 //!
 //! Matching costs `O(clauses)` per record plus the reference globs, so
 //! [`Filters::parse`] once and [`Filters::matches`] per record is linear in the number of
-//! records; at most [`MAX_CLAUSES`] clauses are accepted.
+//! records; at most [`MAX_CLAUSES`] clauses are accepted, a `reference` pattern may be
+//! at most [`MAX_PATTERN_LEN`] bytes (every reference is far shorter: a name is at most 255
+//! characters) and an `until` value at most [`MAX_TIME_LEN`]. Other values may be of any
+//! length; they are handled in linear time.
 
 use std::fmt;
 
@@ -49,8 +52,9 @@ mod parse;
 mod time;
 
 pub use glob::Glob;
+pub use matcher::MAX_PATTERN_LEN;
 pub use parse::{Clause, FilterKey, MAX_CLAUSES};
-pub use time::{parse_until, Timestamp};
+pub use time::{parse_until, Timestamp, MAX_TIME_LEN};
 
 /// Why filter arguments were rejected. Every variant names the key at fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,6 +124,13 @@ pub enum FilterError {
         /// The limit.
         limit: usize,
     },
+    /// A `reference` pattern longer than [`MAX_PATTERN_LEN`] bytes.
+    ValueTooLong {
+        /// The key.
+        key: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
 }
 
 impl ErrorCode for FilterError {
@@ -136,6 +147,7 @@ impl ErrorCode for FilterError {
             FilterError::InvalidDigest { .. } => "invalid-filter-digest",
             FilterError::ConflictingValues { .. } => "conflicting-filter-values",
             FilterError::TooManyFilters { .. } => "too-many-filters",
+            FilterError::ValueTooLong { .. } => "filter-value-too-long",
         }
     }
 }
@@ -172,6 +184,9 @@ impl fmt::Display for FilterError {
             }
             FilterError::TooManyFilters { limit } => {
                 write!(f, "more than {limit} filters")
+            }
+            FilterError::ValueTooLong { key, limit } => {
+                write!(f, "filter {key:?} value longer than {limit} bytes")
             }
         }
     }
@@ -210,5 +225,76 @@ impl Filters {
     /// True when there are no clauses (everything matches).
     pub fn is_empty(&self) -> bool {
         self.clauses.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::Digest;
+
+    /// A megabyte of filter text is rejected or matched, in linear time (the bench
+    /// `core/benches/filter.rs` measures it).
+    #[test]
+    fn megabyte_inputs() {
+        const MB: usize = 1 << 20;
+        let mut index = ImageIndex::new();
+        let mut r = ImageRecord::new(Digest::sha256_of(b"config"), Digest::sha256_of(b"manifest"));
+        r.names.push("docker.io/library/redis:latest".to_owned());
+        r.labels.insert("a".repeat(MB), "b".repeat(MB));
+        if let Err(e) = index.add(r) {
+            panic!("{e}");
+        }
+        let huge = |prefix: &str, fill: &str| format!("{prefix}{}", fill.repeat(MB / fill.len()));
+        let cases: Vec<(String, Result<usize, &str>)> = vec![
+            (huge("reference=", "*a"), Err("filter-value-too-long")),
+            (huge("reference=", "*"), Err("filter-value-too-long")),
+            (huge("label=", "a"), Ok(1)),
+            (
+                format!("label={}={}", "a".repeat(MB), "b".repeat(MB)),
+                Ok(1),
+            ),
+            (format!("label={}=c", "a".repeat(MB)), Ok(0)),
+            (huge("label=", "x"), Ok(0)),
+            (huge("id=", "0"), Ok(0)),
+            (huge("digest=sha256:", "0"), Ok(0)),
+            (huge("until=", "9"), Err("invalid-filter-time")),
+            (huge("until=", "1h"), Err("invalid-filter-time")),
+            (huge("since=", "a"), Err("filter-image-not-found")),
+            (huge("before=", "sha256:a"), Err("filter-image-not-found")),
+            (huge("dangling=", "t"), Err("invalid-filter-boolean")),
+            (huge("", "label=x,"), Err("too-many-filters")),
+            (huge("", ","), Err("empty-filter")),
+            (huge("", "k"), Err("unknown-filter-key")),
+        ];
+        for (text, want) in cases {
+            let got = Filters::parse(&[text.as_str()], &index, 0)
+                .map(|f| index.records().filter(|r| f.matches(r)).count())
+                .map_err(|e| e.code());
+            assert_eq!(got, want, "{}", crate::digest::excerpt(&text));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_arbitrary_filters_never_panics(
+            args in proptest::collection::vec("\\PC{0,40}", 0..4),
+            now in proptest::num::i64::ANY,
+        ) {
+            let mut index = ImageIndex::new();
+            let mut r = ImageRecord::new(Digest::sha256_of(b"c"), Digest::sha256_of(b"m"));
+            r.names.push("docker.io/library/redis:latest".to_owned());
+            r.created = Some(now);
+            let _ = index.add(r);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            if let Ok(f) = Filters::parse(&args, &index, now) {
+                let _ = index.list(&f);
+            }
+        }
+
+        #[test]
+        fn until_never_panics(v in "[-+0-9.:TZhmsnuµ]{0,30}", now in proptest::num::i64::ANY) {
+            let _ = parse_until(&v, now);
+        }
     }
 }

@@ -30,6 +30,8 @@ enum Purpose {
         expect_size: Option<u64>,
         parent: Option<String>,
         depth: u8,
+        /// The platform the index entry named, kept on the stored descriptor.
+        platform: Option<crate::platform::Platform>,
     },
     /// `GET` of the image config.
     Config { desc: Descriptor },
@@ -70,6 +72,26 @@ struct Fetch {
     head: Option<ResponseHead>,
     after: Option<AfterBody>,
     retry_at: Option<u64>,
+}
+
+impl Fetch {
+    fn new(purpose: Purpose, method: Method, url: Url, with_auth: bool) -> Fetch {
+        Fetch {
+            purpose,
+            method,
+            url,
+            with_auth,
+            attempts: 0,
+            redirects: 0,
+            auth_tries: 0,
+            staged: 0,
+            range_sent: false,
+            request: None,
+            head: None,
+            after: None,
+            retry_at: None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -308,6 +330,7 @@ impl Puller {
                     expect_size: None,
                     parent: None,
                     depth: 0,
+                    platform: None,
                 },
                 Method::Get,
                 None,
@@ -363,24 +386,8 @@ impl Puller {
             }
         };
         let k = self.alloc();
-        self.fetches.insert(
-            k,
-            Fetch {
-                purpose,
-                method,
-                url,
-                with_auth,
-                attempts: 0,
-                redirects: 0,
-                auth_tries: 0,
-                staged: 0,
-                range_sent: false,
-                request: None,
-                head: None,
-                after: None,
-                retry_at: None,
-            },
-        );
+        self.fetches
+            .insert(k, Fetch::new(purpose, method, url, with_auth));
         self.send(k)
     }
 
@@ -785,6 +792,7 @@ impl Puller {
                         expect_size: None,
                         parent: None,
                         depth: 0,
+                        platform: None,
                     },
                     Method::Get,
                     None,
@@ -818,21 +826,7 @@ impl Puller {
         let k = self.alloc();
         self.fetches.insert(
             k,
-            Fetch {
-                purpose: Purpose::Token { key },
-                method: Method::Get,
-                url,
-                with_auth: false,
-                attempts: 0,
-                redirects: 0,
-                auth_tries: 0,
-                staged: 0,
-                range_sent: false,
-                request: None,
-                head: None,
-                after: None,
-                retry_at: None,
-            },
+            Fetch::new(Purpose::Token { key }, Method::Get, url, false),
         );
         self.send(k)
     }
@@ -962,11 +956,12 @@ impl Puller {
                 expect_size,
                 parent,
                 depth,
+                platform,
             } => {
                 let bytes = bytes.ok_or(PullError::HostContract {
                     what: "manifest body missing",
                 })?;
-                self.on_manifest(bytes, &head, expect, expect_size, parent, depth)
+                self.on_manifest(bytes, &head, expect, expect_size, parent, depth, platform)
             }
             Purpose::Config { desc } => {
                 let bytes = bytes.ok_or(PullError::HostContract {
@@ -1026,6 +1021,7 @@ impl Puller {
         expect_size: Option<u64>,
         parent: Option<String>,
         depth: u8,
+        platform: Option<crate::platform::Platform>,
     ) -> Result<(), PullError> {
         let limit = self.config.limits.max_manifest_bytes;
         if bytes.len() as u64 > limit {
@@ -1065,7 +1061,8 @@ impl Puller {
                 endpoint,
             });
         }
-        let desc = Descriptor::new(media_type.clone(), digest.clone(), bytes.len() as u64);
+        let mut desc = Descriptor::new(media_type.clone(), digest.clone(), bytes.len() as u64);
+        desc.platform = platform;
         self.put_blob(digest.clone(), bytes);
         if manifest.kind().is_index() {
             if depth + 1 > self.config.limits.max_index_depth {
@@ -1087,6 +1084,7 @@ impl Puller {
                     expect_size: Some(child.size),
                     parent: Some(child.media_type.clone()),
                     depth: depth + 1,
+                    platform: child.platform.clone(),
                 },
                 Method::Get,
                 None,

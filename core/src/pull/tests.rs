@@ -596,3 +596,91 @@ fn errors_are_sticky() {
     assert_eq!(p.poll_output().expect_err("sticky"), e);
     assert_eq!(p.handle_input(Input::Timeout(5)).expect_err("sticky"), e);
 }
+
+#[test]
+fn truncated_layer_body_is_a_size_mismatch() {
+    let mut reg = FakeRegistry::new(REPO);
+    oci_image(&mut reg, 1, "amd64", Some("latest"));
+    let layer = reg
+        .blobs
+        .keys()
+        .find(|d| reg.blobs[*d].len() == 1000)
+        .expect("layer")
+        .clone();
+    // A body that ends early but "cleanly": the registry sends fewer bytes than declared.
+    let short = reg.blobs[&layer][..600].to_vec();
+    reg.faults.push((layer.to_string(), Fault::Corrupt(short)));
+    let mut store = MemStore::default();
+    let before = store.visible();
+    let run = pull(
+        &mut reg,
+        &mut store,
+        "registry.test/library/app",
+        config(),
+        Credentials::Anonymous,
+    );
+    assert_eq!(err_code(&run), "size-mismatch");
+    assert_eq!(store.visible(), before);
+}
+
+#[test]
+fn foreign_layers_are_fetched_without_credentials_or_refused() {
+    let build = |reg: &mut FakeRegistry| {
+        let layer: Vec<u8> = (0..777u32).map(|i| (i * 3) as u8).collect();
+        let ld = reg.add_blob(layer);
+        let config = format!(
+            "{{\"architecture\":\"amd64\",\"os\":\"windows\",\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[\"{}\"]}}}}",
+            Digest::sha256_of(b"diff")
+        );
+        let csize = config.len();
+        let cd = reg.add_blob(config.into_bytes());
+        let manifest = format!(
+            "{{\"schemaVersion\":2,\"mediaType\":\"{}\",\"config\":{{\"mediaType\":\"{}\",\"digest\":\"{cd}\",\"size\":{csize}}},\"layers\":[{{\"mediaType\":\"{}\",\"digest\":\"{ld}\",\"size\":777,\"urls\":[\"https://{CDN}/foreign/{ld}\"]}}]}}",
+            mt::DOCKER_MANIFEST,
+            mt::DOCKER_CONFIG,
+            mt::DOCKER_FOREIGN_LAYER_TAR_GZIP
+        );
+        reg.add_manifest(mt::DOCKER_MANIFEST, manifest.into_bytes(), Some("win"));
+    };
+    let mut reg = FakeRegistry::new(REPO);
+    build(&mut reg);
+    reg.auth = AuthMode::Bearer;
+    let mut store = MemStore::default();
+    let mut req = request("registry.test/library/app:win");
+    req.platform = Platform::new("windows", "amd64", "");
+    let run = drive(
+        Puller::new(req.clone(), config(), 0).expect("valid"),
+        &mut reg,
+        &mut store,
+        alice(),
+        0,
+    );
+    run.result.expect("foreign layer fetched");
+    let foreign: Vec<_> = reg
+        .log
+        .iter()
+        .filter(|l| l.url.contains("/foreign/"))
+        .collect();
+    assert_eq!(foreign.len(), 1);
+    assert!(
+        foreign[0].authorization.is_none(),
+        "no credentials to foreign URLs"
+    );
+
+    let mut reg = FakeRegistry::new(REPO);
+    build(&mut reg);
+    let mut store = MemStore::default();
+    let cfg = PullConfig {
+        allow_foreign_layers: false,
+        ..config()
+    };
+    let run = drive(
+        Puller::new(req, cfg, 0).expect("valid"),
+        &mut reg,
+        &mut store,
+        Credentials::Anonymous,
+        0,
+    );
+    assert_eq!(err_code(&run), "foreign-layer-refused");
+    assert!(store.blobs.is_empty());
+}

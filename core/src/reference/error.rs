@@ -78,7 +78,7 @@ pub enum ReferenceError {
         /// `insecure` or `blocked`.
         setting: &'static str,
     },
-    /// An `unqualified-search-registries` entry is not a host[:port].
+    /// An `unqualified-search-registries` entry is not a `host[:port]`.
     InvalidSearchRegistry {
         /// The entry, cut to 80 characters.
         value: String,

@@ -2,20 +2,25 @@
 //! hand in linear time.
 //!
 //! distribution/reference matches one anchored regular expression and then reads its
-//! capture groups. The grammar makes the split unambiguous, so it can be found with a few
-//! byte scans instead:
+//! capture groups. The grammar makes the split unambiguous, so one left-to-right pass
+//! finds it:
 //!
-//! 1. the digest starts after the first `@` (no other part may contain `@`);
-//! 2. the tag starts after the last `:` before it, if that `:` comes after the last `/`
-//!    (a tag contains neither `:` nor `/`; a `:` before the last `/` belongs to the domain);
-//! 3. the name's domain is its first `/`-separated component when that component is a
-//!    `domain` and the rest is a `remote-name` (the regexp's optional group is greedy, so
-//!    `foo/bar` parses with domain `foo`; only [`super::parse_normalized`] treats `foo` as
-//!    a Docker Hub namespace).
+//! 1. the first component runs to the first `/` or `@`;
+//! 2. if a `/` ends it, the first component is the domain when it fits `domain` (the
+//!    regexp's optional group is greedy, so `foo/bar` parses with domain `foo`; only
+//!    [`super::parse_normalized`] treats `foo` as a Docker Hub namespace), otherwise it
+//!    must be a path component; a remote name follows, up to a `:` or `@`;
+//! 3. if no `/` ends it, the name is that one component and a `:` inside it starts the
+//!    tag (a path component contains no `:`);
+//! 4. the tag runs to the `@`, and the digest to the end.
 //!
-//! Each part is then checked by a small state machine over a byte-class table. Every
-//! step looks at each byte a bounded number of times, so a 1 MB input is rejected in
-//! about a millisecond.
+//! Each part is checked by a small state machine over a byte-class table; long runs are
+//! skipped 32 bytes at a time with folds that compile to vector code. Every byte is looked
+//! at a bounded number of times, so a 1 MB input is rejected in a few milliseconds at
+//! worst (`cargo bench --bench reference -- reject_1mb`).
+//!
+//! The digest is checked by go-digest's rules first ([`digest_after_split`]); the
+//! reference grammar's own digest rule is consulted only to choose the error code.
 
 use super::{Reference, ReferenceError};
 use crate::digest::{excerpt, Digest};
@@ -81,53 +86,111 @@ fn run(s: &[u8], from: usize, class: u8) -> usize {
         .map_or(0, |rest| rest.iter().take_while(|&&b| is(b, class)).count())
 }
 
-/// `path-component := [a-z0-9]+ (separator [a-z0-9]+)*`, `separator := [._] | __ | -+`.
-pub(crate) fn is_path_component(s: &[u8]) -> bool {
-    let mut i = run(s, 0, LOWER_ALNUM);
-    if i == 0 {
-        return false;
+/// Bytes per block in the block-at-a-time scans below.
+const BLOCK: usize = 32;
+
+/// Advances from `from` over whole blocks whose bytes all satisfy `pred`, written as a
+/// fold without an early exit so that it compiles to vector code. Long runs (a 1 MB
+/// input) then cost a fraction of an instruction per byte; the caller finishes the run
+/// byte by byte.
+#[inline]
+fn skip_blocks(s: &[u8], from: usize, pred: impl Fn(u8) -> bool) -> usize {
+    let mut i = from;
+    if let Some(rest) = s.get(from..) {
+        for block in rest.chunks_exact(BLOCK) {
+            if !block.iter().fold(true, |ok, &c| ok & pred(c)) {
+                break;
+            }
+            i += BLOCK;
+        }
     }
-    while let Some(&b) = s.get(i) {
-        match b {
-            b'.' => i += 1,
+    i
+}
+
+#[inline]
+fn lower_alnum(c: u8) -> bool {
+    c.is_ascii_lowercase() | c.is_ascii_digit()
+}
+
+/// The first position at or after `from` holding `a` or `b`: byte by byte for one
+/// block (the separators of a reference are usually near), then block by block.
+pub(crate) fn find2(s: &[u8], from: usize, a: u8, b: u8) -> Option<usize> {
+    let rest = s.get(from..)?;
+    let near = rest.len().min(BLOCK);
+    if let Some(p) = rest[..near].iter().position(|&c| c == a || c == b) {
+        return Some(from + p);
+    }
+    let start = skip_blocks(s, from + near, |c| (c != a) & (c != b));
+    s.get(start..)?
+        .iter()
+        .position(|&c| c == a || c == b)
+        .map(|p| start + p)
+}
+
+/// The first position of `byte` in `s`, block by block.
+fn find_byte(s: &[u8], byte: u8) -> Option<usize> {
+    find2(s, 0, byte, byte)
+}
+
+/// Scans `path-component ('/' path-component)*` from `from` (a single component when
+/// `slashes` is false), where `path-component := [a-z0-9]+ (separator [a-z0-9]+)*` and
+/// `separator := [._] | __ | -+`. Returns where the name ends (the end of `s`, or a `:`
+/// or `@` that follows a complete component) and whether a `/` was crossed; `None` when
+/// the grammar is broken first.
+fn path_end(s: &[u8], from: usize, slashes: bool) -> Option<(usize, bool)> {
+    // `alnums` counts the alphanumerics since the last separator: a separator needs at
+    // least one before it, and the end needs at least one before it too. Long runs
+    // switch to whole blocks.
+    let mut alnums = 0usize;
+    let mut crossed = false;
+    let mut i = from;
+    while let Some(&c) = s.get(i) {
+        if is(c, LOWER_ALNUM) {
+            alnums += 1;
+            i += 1;
+            if alnums == BLOCK {
+                i = skip_blocks(s, i, lower_alnum);
+            }
+            continue;
+        }
+        if alnums == 0 {
+            return None;
+        }
+        match c {
+            b':' | b'@' => return Some((i, crossed)),
+            b'/' if slashes => crossed = true,
+            b'.' => {}
             b'_' => {
-                i += 1;
-                if s.get(i) == Some(&b'_') {
+                if s.get(i + 1) == Some(&b'_') {
                     i += 1;
                 }
             }
             b'-' => {
-                i += 1 + s
-                    .get(i + 1..)
-                    .map_or(0, |r| r.iter().take_while(|&&c| c == b'-').count())
+                while s.get(i + 1) == Some(&b'-') {
+                    i += 1;
+                }
             }
-            _ => return false,
+            _ => return None,
         }
-        let n = run(s, i, LOWER_ALNUM);
-        if n == 0 {
-            return false;
-        }
-        i += n;
+        alnums = 0;
+        i += 1;
     }
-    true
+    (alnums > 0).then_some((i, crossed))
+}
+
+/// `path-component := [a-z0-9]+ (separator [a-z0-9]+)*`, `separator := [._] | __ | -+`.
+pub(crate) fn is_path_component(s: &[u8]) -> bool {
+    path_end(s, 0, false).is_some_and(|(end, _)| end == s.len())
 }
 
 /// `remote-name := path-component ('/' path-component)*`.
 pub(crate) fn is_remote_name(s: &[u8]) -> bool {
-    s.split(|&b| b == b'/').all(is_path_component)
+    path_end(s, 0, true).is_some_and(|(end, _)| end == s.len())
 }
 
+/// `domain := host [':' port-number]`, `host := domain-name | '[' [a-fA-F0-9:]+ ']'`,
+/// `domain-name := domain-component ('.' domain-component)*`,
 /// `domain-component := [a-zA-Z0-9] | [a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]`.
-fn is_domain_component(s: &[u8]) -> bool {
-    match (s.first(), s.last()) {
-        (Some(&first), Some(&last)) => {
-            is(first, ALNUM) && is(last, ALNUM) && s.iter().all(|&b| is(b, ALNUM) || b == b'-')
-        }
-        _ => false,
-    }
-}
-
-/// `domain := host [':' port-number]`, `host := domain-name | '[' [a-fA-F0-9:]+ ']'`.
 pub(crate) fn is_domain_and_port(s: &[u8]) -> bool {
     let port = |p: &[u8]| !p.is_empty() && p.iter().all(|&b| is(b, DIGIT));
     if let Some(inner) = s.strip_prefix(b"[") {
@@ -140,11 +203,27 @@ pub(crate) fn is_domain_and_port(s: &[u8]) -> bool {
             && addr.iter().all(|&b| is(b, HEX) || b == b':')
             && (rest.is_empty() || rest.strip_prefix(b":").is_some_and(port));
     }
-    let (host, port_part) = match s.iter().position(|&b| b == b':') {
-        Some(c) => (&s[..c], Some(&s[c + 1..])),
-        None => (s, None),
-    };
-    host.split(|&b| b == b'.').all(is_domain_component) && port_part.is_none_or(port)
+    let mut i = 0;
+    loop {
+        // A component starts with an alphanumeric, continues with [a-zA-Z0-9-] and
+        // ends with an alphanumeric.
+        if !s.get(i).is_some_and(|&b| is(b, ALNUM)) {
+            return false;
+        }
+        i += 1;
+        while s.get(i).is_some_and(|&b| is(b, ALNUM) || b == b'-') {
+            i += 1;
+        }
+        if s.get(i - 1) == Some(&b'-') {
+            return false;
+        }
+        match s.get(i) {
+            None => return true,
+            Some(b'.') => i += 1,
+            Some(b':') => return port(s.get(i + 1..).unwrap_or_default()),
+            Some(_) => return false,
+        }
+    }
 }
 
 /// `tag := [\w][\w.-]{0,127}`.
@@ -174,7 +253,10 @@ pub(crate) fn is_digest(s: &[u8]) -> bool {
         }
     }
     let hex = s.get(i + 1..).unwrap_or_default();
-    hex.len() >= 32 && hex.iter().all(|&b| is(b, HEX))
+    hex.len() >= 32
+        && hex
+            .get(skip_blocks(hex, 0, |c| c.is_ascii_hexdigit())..)
+            .is_some_and(|rest| rest.iter().all(|&b| is(b, HEX)))
 }
 
 /// The positions of a reference's parts, found without allocating.
@@ -192,10 +274,10 @@ pub(crate) struct Parts {
 
 /// Splits a name into its domain length (0 for none), or `None` when it does not fit
 /// `[domain '/'] remote-name`.
-pub(crate) fn split_name(name: &[u8]) -> Option<usize> {
-    match name.iter().position(|&b| b == b'/') {
+pub(crate) fn split_name(name: &str) -> Option<usize> {
+    match name.find('/') {
         Some(slash) => {
-            let (first, rest) = (&name[..slash], &name[slash + 1..]);
+            let (first, rest) = (&name.as_bytes()[..slash], &name.as_bytes()[slash + 1..]);
             if !is_remote_name(rest) {
                 None
             } else if is_domain_and_port(first) {
@@ -206,36 +288,96 @@ pub(crate) fn split_name(name: &[u8]) -> Option<usize> {
                 None
             }
         }
-        None => is_path_component(name).then_some(0),
+        None => is_path_component(name.as_bytes()).then_some(0),
+    }
+}
+
+/// The part of a reference after its domain: `remote-name [':' tag] ['@' digest]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Tail {
+    /// End of the remote name.
+    pub name_end: usize,
+    /// End of the tag; equal to `name_end` when there is no tag.
+    pub tag_end: usize,
+    /// Start of the digest (after `@`), if any.
+    pub digest_start: Option<usize>,
+    /// Whether the remote name has more than one component.
+    pub has_slash: bool,
+}
+
+/// Matches `remote-name [':' tag] ['@' digest]` from `start` to the end of `b`. With
+/// `CHECK_DIGEST` false, whatever follows `@` is left for [`digest_after_split`].
+pub(crate) fn split_tail<const CHECK_DIGEST: bool>(b: &[u8], start: usize) -> Option<Tail> {
+    let (name_end, has_slash) = path_end(b, start, true)?;
+    tag_and_digest::<CHECK_DIGEST>(b, name_end).map(|(tag_end, digest_start)| Tail {
+        name_end,
+        tag_end,
+        digest_start,
+        has_slash,
+    })
+}
+
+/// Matches `[':' tag] ['@' digest]` from `at` to the end of `b`.
+fn tag_and_digest<const CHECK_DIGEST: bool>(b: &[u8], at: usize) -> Option<(usize, Option<usize>)> {
+    let tag_end = if b.get(at) == Some(&b':') {
+        let rest = b.get(at + 1..).unwrap_or_default();
+        let len = find_byte(rest, b'@').unwrap_or(rest.len());
+        if !is_tag(&rest[..len]) {
+            return None;
+        }
+        at + 1 + len
+    } else {
+        at
+    };
+    match b.get(tag_end) {
+        None => Some((tag_end, None)),
+        Some(b'@') if !CHECK_DIGEST || is_digest(b.get(tag_end + 1..).unwrap_or_default()) => {
+            Some((tag_end, Some(tag_end + 1)))
+        }
+        Some(_) => None,
     }
 }
 
 /// Matches the whole reference grammar (`ReferenceRegexp`), returning where the parts are.
-pub(crate) fn split(s: &[u8]) -> Option<Parts> {
-    let (left, digest_start) = match s.iter().position(|&b| b == b'@') {
-        Some(at) => {
-            if !is_digest(&s[at + 1..]) {
-                return None;
-            }
-            (&s[..at], Some(at + 1))
-        }
-        None => (s, None),
-    };
-    let last_slash = left.iter().rposition(|&b| b == b'/');
-    let name_len = match left.iter().rposition(|&b| b == b':') {
-        Some(colon) if last_slash.is_none_or(|slash| colon > slash) => {
-            if !is_tag(&left[colon + 1..]) {
-                return None;
-            }
-            colon
-        }
-        _ => left.len(),
-    };
-    let domain_len = split_name(&left[..name_len])?;
+///
+/// One left-to-right pass: the first component runs to the first `/` or `@`. If a `/`
+/// ends it, it must be a domain or a path component and a remote name follows, up to a
+/// `:` (tag) or `@` (digest). Otherwise the name is that one component, and a `:` inside
+/// it starts the tag.
+pub(crate) fn split(s: &str) -> Option<Parts> {
+    split_with::<true>(s)
+}
+
+/// [`split`], optionally leaving the digest to [`digest_after_split`].
+fn split_with<const CHECK_DIGEST: bool>(s: &str) -> Option<Parts> {
+    let b = s.as_bytes();
+    let first_end = find2(b, 0, b'/', b'@').unwrap_or(b.len());
+    let first = &b[..first_end];
+    if b.get(first_end) == Some(&b'/') {
+        let tail = split_tail::<CHECK_DIGEST>(b, first_end + 1)?;
+        let domain_len = if is_domain_and_port(first) {
+            first_end
+        } else if is_path_component(first) {
+            0
+        } else {
+            return None;
+        };
+        return Some(Parts {
+            domain_len,
+            name_len: tail.name_end,
+            tag_end: tail.tag_end,
+            digest_start: tail.digest_start,
+        });
+    }
+    let name_len = find_byte(first, b':').unwrap_or(first_end);
+    if !is_path_component(&first[..name_len]) {
+        return None;
+    }
+    let (tag_end, digest_start) = tag_and_digest::<CHECK_DIGEST>(b, name_len)?;
     Some(Parts {
-        domain_len,
+        domain_len: 0,
         name_len,
-        tag_end: left.len(),
+        tag_end,
         digest_start,
     })
 }
@@ -244,6 +386,9 @@ pub(crate) fn split(s: &[u8]) -> Option<Parts> {
 /// letters, U+212A KELVIN SIGN (→ `k`) and U+0130 (→ `i`, Go's simple case mapping).
 /// Returns `None` when some other non-ASCII character makes a match impossible anyway.
 fn lower_for_grammar(s: &str) -> Option<String> {
+    if s.is_ascii() {
+        return Some(s.to_ascii_lowercase());
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         out.push(match c {
@@ -260,12 +405,15 @@ fn lower_for_grammar(s: &str) -> Option<String> {
 /// The error for an input that does not match: uppercase if lowercasing would make it
 /// match (distribution/reference's check), otherwise an invalid format.
 fn mismatch(s: &str) -> ReferenceError {
-    let may_lower = s
-        .chars()
-        .any(|c| c.is_ascii_uppercase() || c == '\u{212A}' || c == '\u{0130}');
+    let may_lower = if s.is_ascii() {
+        s.bytes().fold(false, |up, c| up | c.is_ascii_uppercase())
+    } else {
+        s.chars()
+            .any(|c| c.is_ascii_uppercase() || c == '\u{212A}' || c == '\u{0130}')
+    };
     if may_lower {
         if let Some(lower) = lower_for_grammar(s) {
-            if lower != s && split(lower.as_bytes()).is_some() {
+            if lower != s && split(&lower).is_some() {
                 return ReferenceError::NameContainsUppercase { input: excerpt(s) };
             }
         }
@@ -273,13 +421,43 @@ fn mismatch(s: &str) -> ReferenceError {
     ReferenceError::invalid_format(s)
 }
 
-/// distribution/reference `Parse`: the strict grammar, with no normalization.
+/// What follows `@` once the rest of a reference fits the grammar. go-digest runs first:
+/// a digest it accepts always fits the reference grammar, so the grammar's own hex scan
+/// is needed only to tell `invalid-reference-format` (grammar) from go-digest's error.
+pub(crate) enum DigestCheck {
+    /// A valid digest.
+    Valid(Digest),
+    /// The digest does not fit the reference grammar: the whole input is malformed.
+    Grammar,
+    /// The digest fits the grammar but go-digest rejects it.
+    Invalid(crate::digest::DigestError),
+}
+
+/// Checks the digest text after `@` (see [`DigestCheck`]).
+pub(crate) fn digest_after_split(text: &str) -> DigestCheck {
+    match Digest::parse(text) {
+        Ok(d) => DigestCheck::Valid(d),
+        Err(_) if !is_digest(text.as_bytes()) => DigestCheck::Grammar,
+        Err(e) => DigestCheck::Invalid(e),
+    }
+}
+
+/// distribution/reference `Parse`: the strict grammar, with no normalization. Errors in
+/// Go's order: grammar (with the uppercase check), path length, then the digest.
 pub(crate) fn parse_owned(text: String) -> Result<Reference, ReferenceError> {
     if text.is_empty() {
         return Err(ReferenceError::NameEmpty);
     }
-    let Some(parts) = split(text.as_bytes()) else {
+    let Some(parts) = split_with::<false>(&text) else {
         return Err(mismatch(&text));
+    };
+    let (digest, digest_error) = match parts.digest_start.and_then(|start| text.get(start..)) {
+        None => (None, None),
+        Some(d) => match digest_after_split(d) {
+            DigestCheck::Valid(d) => (Some(d), None),
+            DigestCheck::Grammar => return Err(mismatch(&text)),
+            DigestCheck::Invalid(e) => (None, Some(e)),
+        },
     };
     let path_len = if parts.domain_len > 0 {
         parts.name_len - parts.domain_len - 1
@@ -289,16 +467,15 @@ pub(crate) fn parse_owned(text: String) -> Result<Reference, ReferenceError> {
     if path_len > NAME_TOTAL_LENGTH_MAX {
         return Err(ReferenceError::NameTooLong { length: path_len });
     }
-    let digest = match parts.digest_start {
-        Some(start) => Some(Digest::parse(&text[start..])?),
-        None => None,
-    };
+    if let Some(e) = digest_error {
+        return Err(e.into());
+    }
     Ok(Reference::from_parts(text, parts, digest))
 }
 
 /// distribution/reference `WithName`: a name alone (no tag, no digest).
 pub(crate) fn parse_name(name: &str) -> Result<Reference, ReferenceError> {
-    let Some(domain_len) = split_name(name.as_bytes()) else {
+    let Some(domain_len) = split_name(name) else {
         return Err(ReferenceError::invalid_format(name));
     };
     let path_len = if domain_len > 0 {
@@ -423,7 +600,7 @@ mod tests {
             ("/a", None),
         ];
         for (input, want) in cases {
-            let got = split(input.as_bytes()).map(|p| (p.domain_len, p.name_len, p.tag_end));
+            let got = split(input).map(|p| (p.domain_len, p.name_len, p.tag_end));
             assert_eq!(got, *want, "{input}");
         }
     }

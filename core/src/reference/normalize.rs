@@ -28,6 +28,40 @@ fn has_uppercase(s: &str) -> bool {
     })
 }
 
+/// True when an ASCII byte string has an uppercase letter; written as a fold without an
+/// early exit so that it vectorizes.
+fn ascii_upper(b: &[u8]) -> bool {
+    b.iter().fold(false, |acc, &c| acc | c.is_ascii_uppercase())
+}
+
+/// `splitDockerDomain`'s test for a first component that names a registry: it contains
+/// `.` or `:`, or it is not lowercase.
+fn looks_like_domain(first: &str) -> bool {
+    let b = first.as_bytes();
+    if b.iter()
+        .fold(false, |acc, &c| acc | (c == b'.') | (c == b':'))
+    {
+        return true;
+    }
+    if first.is_ascii() {
+        ascii_upper(b)
+    } else {
+        has_uppercase(first)
+    }
+}
+
+/// Whether the remainder contains a `/`, and whether its repository part (up to the
+/// first `:`) is not lowercase.
+fn scan_remainder(remainder: &str) -> (bool, bool) {
+    let remote = remainder.split_once(':').map_or(remainder, |(r, _)| r);
+    let upper = if remote.is_ascii() {
+        ascii_upper(remote.as_bytes())
+    } else {
+        has_uppercase(remote)
+    };
+    (remainder.contains('/'), upper)
+}
+
 /// Parses a familiar or canonical name the way docker does (distribution/reference
 /// `ParseNormalizedNamed`).
 ///
@@ -45,26 +79,105 @@ pub fn parse_normalized(s: &str) -> Result<Reference, ReferenceError> {
             input: s.to_owned(),
         });
     }
-    let (domain, remainder) = match s.split_once('/') {
+    let (domain, remainder) = split_docker_domain(s);
+    match fast_path(domain, remainder) {
+        Some(result) => result,
+        None => slow_path(s, domain, remainder),
+    }
+}
+
+/// `splitDockerDomain`, without the `library/` prefix (see [`parse_normalized`]).
+fn split_docker_domain(s: &str) -> (&str, &str) {
+    // A byte loop: the first component is short, shorter than `memchr`'s set-up cost.
+    let slash = s.as_bytes().iter().position(|&b| b == b'/');
+    match slash.and_then(|i| Some((s.get(..i)?, s.get(i + 1..)?))) {
         None => (DEFAULT_DOMAIN, s),
         Some((first, rest)) => {
             if first == "localhost" {
                 (first, rest)
             } else if first == LEGACY_DEFAULT_DOMAIN {
                 (DEFAULT_DOMAIN, rest)
-            } else if first.contains(['.', ':']) || has_uppercase(first) {
+            } else if looks_like_domain(first) {
                 (first, rest)
             } else {
                 (DEFAULT_DOMAIN, s)
             }
         }
+    }
+}
+
+/// Normalizes an input whose remainder already fits `remote-name [:tag] [@digest]`,
+/// checking the remainder once and building the reference without parsing the
+/// normalized string again. `None` sends every other input to [`slow_path`], which
+/// finds the exact error.
+fn fast_path(domain: &str, remainder: &str) -> Option<Result<Reference, ReferenceError>> {
+    let rb = remainder.as_bytes();
+    let tail = grammar::split_tail::<false>(rb, 0)?;
+    // Go checks the remainder up to its first `:` for uppercase; without a tag that
+    // reaches into the digest algorithm.
+    if tail.tag_end == tail.name_end {
+        if let Some(start) = tail.digest_start {
+            let algorithm = rb.get(start..)?.split(|&b| b == b':').next()?;
+            if ascii_upper(algorithm) {
+                return None;
+            }
+        }
+    }
+    let is_domain = domain == DEFAULT_DOMAIN || grammar::is_domain_and_port(domain.as_bytes());
+    if !is_domain && !grammar::is_path_component(domain.as_bytes()) {
+        return None;
+    }
+    let prefix = if domain == DEFAULT_DOMAIN && !tail.has_slash {
+        OFFICIAL_REPO_PREFIX
+    } else {
+        ""
     };
-    let library = domain == DEFAULT_DOMAIN && !remainder.contains('/');
-    let remote = remainder.split_once(':').map_or(remainder, |(r, _)| r);
-    if has_uppercase(remote) {
+    let offset = domain.len() + 1 + prefix.len();
+    let path_len = if is_domain {
+        prefix.len() + tail.name_end
+    } else {
+        offset + tail.name_end
+    };
+    let (digest, digest_error) = match tail.digest_start.and_then(|start| remainder.get(start..)) {
+        None => (None, None),
+        Some(d) => match grammar::digest_after_split(d) {
+            grammar::DigestCheck::Valid(d) => (Some(d), None),
+            grammar::DigestCheck::Grammar => return None,
+            grammar::DigestCheck::Invalid(e) => (None, Some(e)),
+        },
+    };
+    if path_len > grammar::NAME_TOTAL_LENGTH_MAX {
+        return Some(Err(ReferenceError::NameTooLong { length: path_len }));
+    }
+    if let Some(e) = digest_error {
+        return Some(Err(e.into()));
+    }
+    let mut full = String::with_capacity(offset + remainder.len());
+    full.push_str(domain);
+    full.push('/');
+    full.push_str(prefix);
+    full.push_str(remainder);
+    let parts = grammar::Parts {
+        domain_len: if is_domain { domain.len() } else { 0 },
+        name_len: offset + tail.name_end,
+        tag_end: offset + tail.tag_end,
+        digest_start: tail.digest_start.map(|d| offset + d),
+    };
+    Some(Ok(Reference::from_parts(full, parts, digest)))
+}
+
+/// `ParseNormalizedNamed` step by step: the lowercase check, then [`super::parse`] of the
+/// normalized string.
+fn slow_path(s: &str, domain: &str, remainder: &str) -> Result<Reference, ReferenceError> {
+    let (has_slash, upper) = scan_remainder(remainder);
+    if upper {
         return Err(ReferenceError::NameContainsUppercase { input: excerpt(s) });
     }
-    let prefix = if library { OFFICIAL_REPO_PREFIX } else { "" };
+    let prefix = if domain == DEFAULT_DOMAIN && !has_slash {
+        OFFICIAL_REPO_PREFIX
+    } else {
+        ""
+    };
     let mut full = String::with_capacity(domain.len() + 1 + prefix.len() + remainder.len());
     full.push_str(domain);
     full.push('/');
@@ -177,6 +290,33 @@ mod tests {
                 (Err(e), Err(code)) => assert_eq!(e.code(), *code, "{input}"),
                 (got, _) => panic!("{input}: {got:?}"),
             }
+        }
+    }
+
+    fn same_as_slow_path(s: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        if !is_identifier(s) {
+            let (domain, remainder) = split_docker_domain(s);
+            if let Some(fast) = fast_path(domain, remainder) {
+                proptest::prop_assert_eq!(fast, slow_path(s, domain, remainder));
+            }
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_matches_slow_path(s in "[a-zA-Z0-9:/@._\\-]{0,40}") {
+            same_as_slow_path(&s)?;
+        }
+
+        #[test]
+        fn fast_path_matches_slow_path_on_near_valid_input(
+            domain in "(|docker\\.io/|index\\.docker\\.io/|localhost/|Foo/|a_b\\.c/|example\\.com:5000/|a:b/)",
+            path in "[a-z0-9]{1,5}([._-][a-z0-9]{1,3})?(/[a-z0-9]{1,5}){0,2}",
+            tag in "(|:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,8})",
+            digest in "(|@(sha256|SHA256|sha512|md5):[0-9a-fA-F]{32,64})",
+        ) {
+            same_as_slow_path(&format!("{domain}{path}{tag}{digest}"))?;
         }
     }
 

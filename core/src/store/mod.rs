@@ -40,6 +40,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::{excerpt, Digest};
 use crate::filter::Filters;
+use crate::id::short_id;
+use crate::reference::ReferenceError;
 use crate::ErrorCode;
 
 mod names;
@@ -77,10 +79,13 @@ pub enum StoreError {
         /// Some of the matching names (at most 8).
         candidates: Vec<String>,
     },
-    /// The string is not a valid image reference.
+    /// The string is not a valid image reference; the code is the reference module's
+    /// (`invalid-reference-format`, `name-contains-uppercase`, …).
     InvalidReference {
         /// The input, cut to 80 characters.
         input: String,
+        /// Why, as [`crate::reference`] reports it.
+        reason: ReferenceError,
     },
     /// A tag target carries a digest (or looks like one): names only take tags.
     TagWithDigest {
@@ -116,7 +121,7 @@ pub enum StoreError {
         /// The ID.
         id: Digest,
     },
-    /// A name or repo digest appears twice, or is not in canonical form, in a persisted index.
+    /// A name or repo digest appears twice in a persisted index.
     DuplicateName {
         /// The name, cut to 80 characters.
         name: String,
@@ -134,7 +139,7 @@ impl ErrorCode for StoreError {
             StoreError::ImageNotKnown { .. } => "image-not-known",
             StoreError::AmbiguousIdPrefix { .. } => "ambiguous-id-prefix",
             StoreError::AmbiguousShortName { .. } => "ambiguous-short-name",
-            StoreError::InvalidReference { .. } => "invalid-reference",
+            StoreError::InvalidReference { reason, .. } => reason.code(),
             StoreError::TagWithDigest { .. } => "tag-with-digest",
             StoreError::HasMultipleNames { .. } => "image-has-multiple-names",
             StoreError::TagNotKnown { .. } => "tag-not-known",
@@ -159,18 +164,19 @@ impl fmt::Display for StoreError {
                 "short name {name:?} matches several images: {}",
                 candidates.join(", ")
             ),
-            StoreError::InvalidReference { input } => {
-                write!(f, "invalid image reference: {input:?}")
+            StoreError::InvalidReference { input, reason } => {
+                write!(f, "invalid image reference {input:?}: {reason}")
             }
             StoreError::TagWithDigest { name } => {
                 write!(f, "cannot tag with a digest: {name:?}")
             }
             StoreError::HasMultipleNames { id, names } => write!(
                 f,
-                "image {id} has {names} names: remove them one by one or force removal"
+                "image {} has {names} names: remove them one by one or force removal",
+                short_id(id)
             ),
             StoreError::TagNotKnown { id, name } => {
-                write!(f, "image {id} has no name {name:?}")
+                write!(f, "image {} has no name {name:?}", short_id(id))
             }
             StoreError::InvalidIndex { detail } => write!(f, "invalid image index: {detail}"),
             StoreError::UnsupportedIndexVersion { version } => {
@@ -246,7 +252,7 @@ pub enum Change {
 ///
 /// Records are kept by ID; names and repo digests have their own ordered maps so that
 /// lookups by name are logarithmic and iteration order is deterministic.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct ImageIndex {
     /// Records by ID string (`sha256:…`).
     records: BTreeMap<String, ImageRecord>,
@@ -257,7 +263,22 @@ pub struct ImageIndex {
     /// Unqualified-search registries, in order (registries.conf
     /// `unqualified-search-registries`); host configuration, not persisted.
     search_registries: Vec<String>,
+    /// An upper bound on the length of every name and repo digest ever held, so that
+    /// `resolve` can turn away a string far longer than any of them without parsing it.
+    longest: usize,
 }
+
+impl PartialEq for ImageIndex {
+    /// Same records, names, digests and search registries (`longest` is a cache).
+    fn eq(&self, other: &Self) -> bool {
+        self.records == other.records
+            && self.names == other.names
+            && self.digests == other.digests
+            && self.search_registries == other.search_registries
+    }
+}
+
+impl Eq for ImageIndex {}
 
 #[derive(Serialize)]
 struct IndexOut<'a> {
@@ -370,6 +391,7 @@ impl ImageIndex {
                     name: excerpt(name),
                 });
             }
+            self.longest = self.longest.max(name.len());
             if self.names.insert(name.clone(), key.clone()).is_some() {
                 return Err(StoreError::DuplicateName {
                     name: excerpt(name),
@@ -382,6 +404,7 @@ impl ImageIndex {
                     name: excerpt(digest),
                 });
             }
+            self.longest = self.longest.max(digest.len());
             if self.digests.insert(digest.clone(), key.clone()).is_some() {
                 return Err(StoreError::DuplicateName {
                     name: excerpt(digest),
@@ -490,5 +513,85 @@ mod tests {
             .map(|r| r.id.encoded().chars().next().unwrap_or('?'))
             .collect();
         assert_eq!(ids, ['c', 'd', 'a', 'b']);
+    }
+
+    /// Names and digests maps agree with the records, and nothing is held twice.
+    fn assert_consistent(index: &ImageIndex) {
+        let mut names = 0;
+        let mut digests = 0;
+        for (key, r) in &index.records {
+            assert_eq!(key, r.id.as_str());
+            for n in &r.names {
+                assert_eq!(index.names.get(n), Some(key), "{n}");
+                names += 1;
+            }
+            for d in &r.digests {
+                assert_eq!(index.digests.get(d), Some(key), "{d}");
+                digests += 1;
+            }
+        }
+        assert_eq!(names, index.names.len());
+        assert_eq!(digests, index.digests.len());
+    }
+
+    const WORDS: [&str; 8] = [
+        "a",
+        "b",
+        "redis",
+        "redis:7",
+        "x/redis",
+        "quay.io/x/redis",
+        "aa",
+        "sha256:a",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn random_operations_keep_the_index_consistent(
+            ops in proptest::collection::vec((0u8..7, 0usize..8, 0usize..8, proptest::bool::ANY), 0..40)
+        ) {
+            let mut index = ImageIndex::new();
+            for (op, a, b, flag) in ops {
+                let (wa, wb) = (WORDS[a], WORDS[b]);
+                let id = d(['a', 'b', 'c', 'e'][a % 4]);
+                let before = index.clone();
+                let result = match op {
+                    0 => index.add(rec(['a', 'b', 'c', 'e'][a % 4], &[], None)),
+                    1 => {
+                        let mut r = ImageRecord::new(id, d('f'));
+                        r.names = vec![wb.to_owned()];
+                        r.digests = vec![format!("{}@{}", "docker.io/library/redis", d('9'))];
+                        index.add(r)
+                    }
+                    2 => index.tag(wa, wb),
+                    3 => index.untag(wa, flag.then_some(wb)),
+                    4 => index.remove(wa, flag),
+                    5 => index.remove_all(wa),
+                    _ => index.resolve(wa).map(|_| Vec::new()),
+                };
+                if result.is_err() {
+                    proptest::prop_assert_eq!(&index, &before, "a failed operation changes nothing");
+                }
+                assert_consistent(&index);
+                let back = ImageIndex::from_json(&index.to_json());
+                proptest::prop_assert_eq!(back.as_ref(), Ok(&index));
+            }
+        }
+
+        #[test]
+        fn reading_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let _ = ImageIndex::from_json(&bytes);
+        }
+
+        #[test]
+        fn resolving_arbitrary_strings_never_panics(s in "\\PC{0,80}") {
+            let mut index = ImageIndex::new();
+            index.add(rec('a', &["docker.io/library/redis:latest"], Some(1))).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            let _ = index.resolve(&s);
+            let _ = index.resolve_with(&s, &["quay.io", &s]);
+            let _ = index.clone().remove(&s, true);
+            let _ = index.clone().tag("redis", &s);
+            let _ = index.clone().untag("redis", Some(&s));
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Turning a user's string into an image, in libimage `Runtime.LookupImage` order.
 //!
-//! 1. `sha256:<hex>`: an ID (64 hex digits) or ID prefix (fewer). podman refuses a
-//!    shortened `sha256:` prefix; hoist accepts it as docker does. Nothing else is tried.
+//! 1. `sha256:<hex>`: an ID (64 hex digits) or ID prefix (fewer; [`crate::id::IdPrefix`]).
+//!    podman refuses a shortened `sha256:` prefix; hoist accepts it as docker does.
+//!    Nothing else is tried.
 //! 2. 64 lowercase hex digits: a full ID (such a string is never a name: distribution
 //!    rejects 64-hex repository names). Nothing else is tried.
 //! 3. A name (docker normalization; a tag next to a digest is ignored). Candidates, in
@@ -11,7 +12,8 @@
 //!    index holds wins: `repo:tag` (default `latest`) among the names, or for
 //!    `repo@digest`, a repo digest `repo@digest` or an image named in `repo` whose
 //!    manifest digest is `digest` — a digest only counts within its repository.
-//! 4. 1 to 63 lowercase hex digits: an ID prefix. One match wins; several are
+//! 4. 1 to 63 lowercase hex digits ([`crate::id::IdPrefix`]): an ID prefix. One match
+//!    wins; several are
 //!    `ambiguous-id-prefix` (podman treats that as not found and goes on; hoist says so).
 //! 5. A short name once more, matched on whole path components from the right against
 //!    every name (libimage `referenceFuzzilyMatchingRepoAndTag`): `redis`,
@@ -21,11 +23,14 @@
 //!    hoist refuses to guess).
 //! 6. Otherwise `image-not-known`, naming the input.
 //!
-//! Steps 1–4 are logarithmic in the size of the index; step 5 scans every name once.
+//! Steps 1–4 are logarithmic in the size of the index; step 5 scans every name once. An
+//! input more than 512 bytes longer than every name the index has held cannot match and
+//! is `image-not-known` before any parsing, so a megabyte of input costs nothing.
 
 use super::names::{self, Name};
 use super::{ImageIndex, ImageRecord, StoreError};
 use crate::digest::excerpt;
+use crate::id::{looks_like_id, repo_digest, IdPrefix};
 
 /// How the input found the image; removal rules depend on it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,10 +43,6 @@ pub(super) enum Via {
     Digest(String),
 }
 
-fn is_lower_hex(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
 /// Whether `repo` ends with `path` on a path-component boundary.
 fn component_suffix(repo: &str, path: &str) -> bool {
     match repo.strip_suffix(path) {
@@ -52,6 +53,12 @@ fn component_suffix(repo: &str, path: &str) -> bool {
 }
 
 const MAX_CANDIDATES_SHOWN: usize = 8;
+
+/// `sha256:` and 64 hex digits.
+const ID_LEN: usize = 71;
+
+/// More than `index.` (6) + `:` and a 128-character tag + `@sha512:` and 128 hex digits.
+const SLACK: usize = 512;
 
 impl ImageIndex {
     /// Resolves `input` (ID, ID prefix, name, short name or `name@digest`) with the
@@ -81,19 +88,19 @@ impl ImageIndex {
         input: &str,
         search: &[S],
     ) -> Result<(String, Via), StoreError> {
-        if let Some(hex) = input.strip_prefix("sha256:") {
-            if hex.len() <= 64 && is_lower_hex(hex) {
-                if let Some(key) = self.by_id_prefix(hex)? {
+        // An input that finds a name is at most that name plus what normalization removes
+        // (`index.docker.io` → `docker.io`) plus an ignored tag and a digest; anything much
+        // longer than every name held (or an ID) finds nothing, and is not parsed.
+        if input.len() > self.longest.max(ID_LEN) + SLACK {
+            return Err(not_known(input));
+        }
+        if input.starts_with("sha256:") || looks_like_id(input) {
+            if let Ok(prefix) = IdPrefix::parse(input) {
+                if let Some(key) = self.by_id_prefix(&prefix)? {
                     return Ok((key, Via::Id));
                 }
             }
             return Err(not_known(input));
-        }
-        if input.len() == 64 && is_lower_hex(input) {
-            return match self.by_id_prefix(input)? {
-                Some(key) => Ok((key, Via::Id)),
-                None => Err(not_known(input)),
-            };
         }
         let parsed = names::parse(input).ok();
         if let Some(n) = &parsed {
@@ -103,8 +110,8 @@ impl ImageIndex {
                 }
             }
         }
-        if input.len() < 64 && is_lower_hex(input) {
-            if let Some(key) = self.by_id_prefix(input)? {
+        if let Ok(prefix) = IdPrefix::parse(input) {
+            if let Some(key) = self.by_id_prefix(&prefix)? {
                 return Ok((key, Via::Id));
             }
         }
@@ -116,20 +123,22 @@ impl ImageIndex {
         Err(not_known(input))
     }
 
-    /// The one record whose ID hex starts with `hex`; `None` if none.
-    fn by_id_prefix(&self, hex: &str) -> Result<Option<String>, StoreError> {
-        let start = format!("sha256:{hex}");
+    /// The one record whose ID starts with `prefix`; `None` if none. Logarithmic: IDs are
+    /// the keys of an ordered map, so the matches are one contiguous range.
+    fn by_id_prefix(&self, prefix: &IdPrefix) -> Result<Option<String>, StoreError> {
+        let start = format!("sha256:{prefix}");
         let mut hits = self
             .records
             .range(start.clone()..)
-            .take_while(|(k, _)| k.starts_with(&start));
+            .take_while(|(k, _)| k.starts_with(&start))
+            .filter(|(_, r)| prefix.matches(&r.id));
         let Some((first, _)) = hits.next() else {
             return Ok(None);
         };
         let rest = hits.count();
         if rest > 0 {
             return Err(StoreError::AmbiguousIdPrefix {
-                prefix: excerpt(hex),
+                prefix: excerpt(prefix.as_str()),
                 count: rest + 1,
             });
         }
@@ -140,7 +149,7 @@ impl ImageIndex {
     fn in_repo(&self, repo: &str, n: &Name) -> Option<(String, Via)> {
         match &n.digest {
             Some(d) => {
-                let full = format!("{repo}@{d}");
+                let full = repo_digest(repo, d);
                 if let Some(key) = self.digests.get(&full) {
                     return Some((key.clone(), Via::Digest(full)));
                 }
@@ -187,7 +196,7 @@ impl ImageIndex {
                             .get(key)
                             .is_some_and(|r| r.manifest_digest == *d)
                     {
-                        hits.push((key, Via::Digest(format!("{repo}@{d}")), name));
+                        hits.push((key, Via::Digest(repo_digest(repo, d)), name));
                     }
                 }
             }
@@ -329,6 +338,26 @@ mod tests {
             let want = want.map(d);
             assert_eq!(got, want, "{input}");
         }
+    }
+
+    #[test]
+    fn long_inputs() {
+        let mut index = index();
+        let long_domain = format!("{}.example.com", "a".repeat(2000));
+        index
+            .tag("redis", &format!("{long_domain}/r:1"))
+            .expect("tag");
+        assert_eq!(
+            index
+                .resolve(&format!("{long_domain}/r:1"))
+                .map(|r| r.id.clone()),
+            Ok(d("aa1"))
+        );
+        let huge = "a".repeat(1 << 20);
+        assert_eq!(
+            index.resolve(&huge).map_err(|e| e.code()).err(),
+            Some("image-not-known")
+        );
     }
 
     #[test]

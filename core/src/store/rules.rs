@@ -7,6 +7,8 @@ use super::names::{self, Name};
 use super::resolve::Via;
 use super::{Change, ImageIndex, ImageRecord, PullRecord, StoreError};
 use crate::digest::{excerpt, Digest};
+use crate::id::repo_digest;
+use crate::reference::ReferenceError;
 
 /// Normalizes a tag target: `redis` → `docker.io/library/redis:latest`. A reference with a
 /// digest (or a bare `sha256:…`) is `tag-with-digest`.
@@ -30,13 +32,19 @@ pub(super) fn canonical_tag(name: &str) -> Result<String, StoreError> {
 pub(crate) fn canonical_repo_digest(s: &str) -> Result<String, StoreError> {
     let n = parse(s)?;
     match (&n.digest, &n.tag) {
-        (Some(d), None) => Ok(format!("{}@{d}", n.repo)),
-        _ => Err(StoreError::InvalidReference { input: excerpt(s) }),
+        (Some(d), None) => Ok(repo_digest(&n.repo, d)),
+        _ => Err(StoreError::InvalidReference {
+            input: excerpt(s),
+            reason: ReferenceError::InvalidFormat { input: excerpt(s) },
+        }),
     }
 }
 
 fn parse(s: &str) -> Result<Name, StoreError> {
-    names::parse(s).map_err(|_| StoreError::InvalidReference { input: excerpt(s) })
+    names::parse(s).map_err(|reason| StoreError::InvalidReference {
+        input: excerpt(s),
+        reason,
+    })
 }
 
 fn push_unique(list: &mut Vec<String>, item: String) {
@@ -100,13 +108,13 @@ impl ImageIndex {
         let n = parse(&pull.reference)?;
         let mut record = ImageRecord::new(pull.id, pull.manifest_digest);
         match &n.digest {
-            Some(d) => record.digests.push(format!("{}@{d}", n.repo)),
+            Some(d) => record.digests.push(repo_digest(&n.repo, d)),
             None => {
                 let resolved = pull
                     .resolved_digest
                     .as_ref()
                     .unwrap_or(&record.manifest_digest);
-                record.digests.push(format!("{}@{resolved}", n.repo));
+                record.digests.push(repo_digest(&n.repo, resolved));
                 record.names.push(n.tagged());
             }
         }
@@ -151,7 +159,7 @@ impl ImageIndex {
         };
         let n = parse(name)?;
         let (full, is_digest) = match &n.digest {
-            Some(d) => (format!("{}@{d}", n.repo), true),
+            Some(d) => (repo_digest(&n.repo, d), true),
             None => (n.tagged(), false),
         };
         let owned = if is_digest {
@@ -236,6 +244,7 @@ impl ImageIndex {
                 id: r.id.clone(),
                 name: name.clone(),
             });
+            self.longest = self.longest.max(name.len());
             self.names.insert(name, key.to_owned());
         }
     }
@@ -266,6 +275,7 @@ impl ImageIndex {
                 id: r.id.clone(),
                 digest: digest.clone(),
             });
+            self.longest = self.longest.max(digest.len());
             self.digests.insert(digest, key.to_owned());
         }
     }
@@ -433,7 +443,7 @@ mod tests {
         assert!(index.tag("redis", "foo:1").expect("again").is_empty());
         assert_eq!(
             index.tag("redis", "foo@sha256:x").map_err(|e| e.code()),
-            Err("invalid-reference")
+            Err("invalid-reference-format")
         );
         assert_eq!(
             index

@@ -1,6 +1,6 @@
 //! Adapters from the native store and credential modules to the drive loop's traits.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use hoist_core::auth::Credentials;
 use hoist_core::descriptor::Descriptor;
@@ -16,7 +16,9 @@ use crate::store::{BlobWriter, FsStore, Ingest, ManifestDescriptor, Staging, Sto
 /// One pull's staging in an [`FsStore`].
 pub struct FsStaging {
     store: FsStore,
-    staging: Mutex<Option<Staging>>,
+    /// Read-locked by every operation (a `Staging` is `Sync`, so layers stage in
+    /// parallel); write-locked only to take it for `discard`.
+    staging: RwLock<Option<Staging>>,
     now_unix: i64,
 }
 
@@ -25,7 +27,7 @@ impl FsStaging {
     pub fn begin(store: &FsStore, now_unix: i64) -> Result<Arc<FsStaging>, StoreIoError> {
         Ok(Arc::new(FsStaging {
             store: store.clone(),
-            staging: Mutex::new(Some(store.begin_pull()?)),
+            staging: RwLock::new(Some(store.begin_pull()?)),
             now_unix,
         }))
     }
@@ -33,7 +35,7 @@ impl FsStaging {
     fn with<T>(&self, f: impl FnOnce(&Staging) -> Result<T, StoreIoError>) -> Result<T, String> {
         let guard = self
             .staging
-            .lock()
+            .read()
             .map_err(|_| "store staging poisoned".to_owned())?;
         let staging = guard
             .as_ref()
@@ -97,16 +99,13 @@ impl PullStaging for FsStaging {
         manifest: &Descriptor,
         record: PullRecord,
     ) -> Result<ImageRecord, String> {
-        let desc = ManifestDescriptor::new(
-            manifest.media_type.clone(),
-            manifest.digest.clone(),
-            manifest.size,
-        );
+        // The conversion keeps the platform the manifest was selected for.
+        let desc = ManifestDescriptor::from(manifest);
         self.with(|s| s.commit(blobs, desc, record, self.now_unix))
     }
 
     fn discard(&self) {
-        if let Ok(mut guard) = self.staging.lock() {
+        if let Ok(mut guard) = self.staging.write() {
             if let Some(s) = guard.take() {
                 let _ = s.discard();
             }

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     match runtime.block_on(hoist::cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("hoist: error[{}]: {}", e.code(), e.message());
+            eprintln!("{}", e.report_line());
             ExitCode::FAILURE
         }
     }

@@ -213,7 +213,7 @@ fn commit_refuses_incomplete_images_and_changes_nothing() {
             5,
         )
         .unwrap_err();
-    assert_eq!(err.code(), "invalid-reference");
+    assert_eq!(err.code(), "invalid-reference-format");
     assert_eq!(visible(&snapshot(&root)), before, "nothing visible changed");
     // Now complete: it commits.
     let rec = staging

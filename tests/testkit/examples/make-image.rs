@@ -10,10 +10,21 @@ fn main() {
         eprintln!("usage: make-image DIR TAG");
         std::process::exit(2);
     };
-    let layers: usize = std::env::var("LAYERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
-    let size: usize = std::env::var("LAYER_SIZE").ok().and_then(|v| v.parse().ok()).unwrap_or(1 << 20);
-    let seed: u64 = std::env::var("SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
-    let mut builder = hoist_testkit::ImageBuilder::new(seed).tag(&tag).label("org.example.demo", "hoist");
+    let layers: usize = std::env::var("LAYERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    let size: usize = std::env::var("LAYER_SIZE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1 << 20);
+    let seed: u64 = std::env::var("SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let mut builder = hoist_testkit::ImageBuilder::new(seed)
+        .tag(&tag)
+        .label("org.example.demo", "hoist");
     for _ in 0..layers {
         builder = builder.layer(size);
     }

@@ -35,6 +35,20 @@ impl CliError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The one line the CLI prints for this failure: `hoist: error[CODE]: message`.
+    pub fn report_line(&self) -> String {
+        format!("hoist: error[{}]: {}", self.code, self.message)
+    }
+}
+
+impl From<crate::credentials::CredentialError> for CliError {
+    fn from(e: crate::credentials::CredentialError) -> Self {
+        CliError {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
 }
 
 impl From<crate::store::StoreIoError> for CliError {

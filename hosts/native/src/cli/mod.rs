@@ -2,13 +2,41 @@
 //!
 //! Output is human-readable by default and `--format json` for scripts. Every failure
 //! ends the process non-zero with one line: `hoist: error[CODE]: message`, where CODE is
-//! the stable code of the core (or host) error.
+//! the stable code of the core (or host) error. Commands that go on after a failure
+//! (`rmi`, `inspect` of several images) print one such line per failure and exit non-zero.
+//!
+//! Every store rule (name normalization, which tag moves, when removal needs `--force`,
+//! how an input resolves, what a filter matches, list order) is `hoist-core`'s: the
+//! commands call `ImageIndex` inside `FsStore::update` / `read_index` and print the result.
+//!
+//! Where hoist differs from podman, on purpose:
+//!
+//! - SIZE (`images`, `history`, `inspect`) counts the image's *compressed* blobs (manifest +
+//!   config + layers as pulled); podman shows unpacked layer sizes. hoist does not unpack.
+//! - `images` shows `<none> <none>` for every image without tags, also one pulled by
+//!   digest (podman shows its repository there); `--digests` shows the platform manifest
+//!   digest (podman's `.Digest`). An image without a `created` time shows `unknown`.
+//! - `history` shows the image ID on the newest step and `<missing>` on the others, as
+//!   docker does for pulled images (podman looks up parent images, which hoist has none of).
+//! - `inspect` prints hoist's own snake_case document (the store record, manifest layers,
+//!   the parsed config), not podman's `ImageData`.
+//! - `prune` never prompts (`-f` is accepted and ignored) and runs `gc` afterwards.
+//! - `login` reads the password only from stdin (`--password-stdin` is required), needs
+//!   `-u`, and stores the credentials without contacting the registry (podman checks them
+//!   first); the next pull uses them. `logout --all` does not exist.
+//! - Exit status is 1 for every failure (podman's `rmi` tells 1, 2 and 125 apart).
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod common;
 mod error;
+mod images;
+mod inspect;
+mod login;
+mod maint;
+mod names;
 mod pull;
 mod refs;
 mod settings;
@@ -52,6 +80,29 @@ pub enum Command {
     Ref(refs::RefArgs),
     /// Show the candidates a short name resolves to (registries.conf).
     Resolve(refs::ResolveArgs),
+    /// List images in the store, newest first.
+    #[command(visible_alias = "ls")]
+    Images(images::ImagesArgs),
+    /// Show an image's record, manifest layers and config as JSON.
+    Inspect(inspect::InspectArgs),
+    /// Show the history of an image (its config's build steps), newest first.
+    History(inspect::HistoryArgs),
+    /// Give an image more names.
+    Tag(names::TagArgs),
+    /// Remove names from an image (every tag when no name is given).
+    Untag(names::UntagArgs),
+    /// Remove images (a name of several only untags; by ID needs -f when named twice).
+    Rmi(names::RmiArgs),
+    /// Remove dangling images (every image with --all), then their unreferenced blobs.
+    Prune(names::PruneArgs),
+    /// Store registry credentials (password from stdin only).
+    Login(login::LoginArgs),
+    /// Remove stored registry credentials.
+    Logout(login::LogoutArgs),
+    /// Check the store: blob contents, reachability, metadata; non-zero when not clean.
+    Fsck(maint::FsckArgs),
+    /// Remove blobs no image reaches, and ingest leftovers.
+    Gc(maint::GcArgs),
 }
 
 /// Runs a parsed command line.
@@ -61,5 +112,23 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Pull(args) => pull::run(&settings, args).await,
         Command::Ref(args) => refs::run_ref(&settings, args),
         Command::Resolve(args) => refs::run_resolve(&settings, args),
+        Command::Login(args) => login::run_login(settings.format, args).await,
+        Command::Logout(args) => login::run_logout(settings.format, args).await,
+        // The store commands are blocking file I/O (and lock waits).
+        Command::Images(args) => blocking(|| images::run(&settings, args)),
+        Command::Inspect(args) => blocking(|| inspect::run_inspect(&settings, args)),
+        Command::History(args) => blocking(|| inspect::run_history(&settings, args)),
+        Command::Tag(args) => blocking(|| names::run_tag(&settings, args)),
+        Command::Untag(args) => blocking(|| names::run_untag(&settings, args)),
+        Command::Rmi(args) => blocking(|| names::run_rmi(&settings, args)),
+        Command::Prune(args) => blocking(|| names::run_prune(&settings, args)),
+        Command::Fsck(args) => blocking(|| maint::run_fsck(&settings, args)),
+        Command::Gc(args) => blocking(|| maint::run_gc(&settings, args)),
     }
+}
+
+/// Runs blocking store work on this runtime thread, letting the runtime move its other
+/// tasks elsewhere (the runtime is multi-threaded).
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
 }
