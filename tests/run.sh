@@ -19,10 +19,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $sudo_ apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -q "${need_apt[@]}"
 fi
-# The wasm target is for the component/WASI builds (issue 4); nothing builds it yet, so a
-# failed download only warns until then.
-rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2 \
-  || echo "warning: could not add the wasm32-wasip2 target (not needed by any test yet)"
+rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; fi

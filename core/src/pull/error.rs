@@ -134,6 +134,20 @@ pub enum PullError {
     },
 }
 
+impl PullError {
+    /// Whether another short-name candidate may still succeed after this failure (the
+    /// image is missing there, or that registry refused us), as podman moves on through
+    /// its unqualified-search registries. Content and transport failures stop the search.
+    pub fn next_candidate_may_succeed(&self) -> bool {
+        matches!(
+            self,
+            PullError::ManifestUnknown { .. }
+                | PullError::Unauthorized { .. }
+                | PullError::Denied { .. }
+        )
+    }
+}
+
 impl ErrorCode for PullError {
     fn code(&self) -> &'static str {
         match self {

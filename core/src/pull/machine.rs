@@ -309,6 +309,12 @@ impl Puller {
         &self.endpoints[self.endpoint.min(self.endpoints.len() - 1)]
     }
 
+    /// The origin of the endpoint in use: credentials go only there.
+    fn registry_origin(&self) -> Result<Url, PullError> {
+        let ep = self.endpoint();
+        Ok(Url::from_parts(ep.scheme, &ep.authority, "/")?)
+    }
+
     fn registry_url(&self, kind: &str, reference: &str) -> Result<Url, PullError> {
         let ep = self.endpoint();
         Ok(Url::from_parts(
@@ -394,10 +400,7 @@ impl Puller {
     /// Sends (or re-sends) fetch `k` as a new request.
     fn send(&mut self, k: u64) -> Result<(), PullError> {
         let rid = RequestId(self.alloc());
-        let registry_origin = {
-            let ep = self.endpoint();
-            Url::from_parts(ep.scheme, &ep.authority, "/")?
-        };
+        let registry_origin = self.registry_origin()?;
         let user_agent = self.config.user_agent.clone();
         let now = self.now;
         let Some(f) = self.fetches.get_mut(&k) else {
@@ -531,10 +534,7 @@ impl Puller {
             }
             401 if !is_token => {
                 let challenges: Vec<&str> = head.headers_named("www-authenticate").collect();
-                let origin = {
-                    let ep = self.endpoint();
-                    Url::from_parts(ep.scheme, &ep.authority, "/")?
-                };
+                let origin = self.registry_origin()?;
                 if auth_tries >= limits.max_auth_attempts || !url.same_origin(&origin) {
                     (
                         BodyAction::Discard,
@@ -719,6 +719,7 @@ impl Puller {
     }
 
     fn on_body(&mut self, k: u64, rid: RequestId, bytes: Option<Vec<u8>>) -> Result<(), PullError> {
+        let origin = self.registry_origin()?;
         let Some(f) = self.fetches.get_mut(&k) else {
             return Ok(());
         };
@@ -757,10 +758,6 @@ impl Puller {
                 f.url = url;
                 // Authorization never follows a hop to another origin; `send` checks the
                 // origin again, this keeps it off for the rest of the chain as well.
-                let origin = {
-                    let ep = &self.endpoints[self.endpoint.min(self.endpoints.len() - 1)];
-                    Url::from_parts(ep.scheme, &ep.authority, "/")?
-                };
                 if !f.url.same_origin(&origin) {
                     f.with_auth = false;
                 }
@@ -804,10 +801,7 @@ impl Puller {
     /// Moves a fetch that hit a challenge along: ask for credentials, fetch a token, or
     /// resend with what the auth flow now has.
     fn continue_auth(&mut self, k: u64) -> Result<(), PullError> {
-        let origin = {
-            let ep = self.endpoint();
-            Url::from_parts(ep.scheme, &ep.authority, "/")?
-        };
+        let origin = self.registry_origin()?;
         let host = self.endpoint().authority.clone();
         match self.auth.next(&origin, k, self.now)? {
             AuthNext::Ready => self.send(k),

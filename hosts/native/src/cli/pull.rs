@@ -144,7 +144,7 @@ pub async fn run(settings: &Settings, args: PullArgs) -> Result<(), CliError> {
                 progress.finish();
                 // Like podman: with several candidates, a missing image or refused
                 // credentials moves on to the next one.
-                let retryable = matches!(&e, DriveError::Pull(p) if matches!(p.code(), "manifest-unknown" | "unauthorized" | "denied"));
+                let retryable = matches!(&e, DriveError::Pull(p) if p.next_candidate_may_succeed());
                 if more && retryable {
                     last = Some(e.into());
                     continue;
