@@ -51,6 +51,28 @@ pub fn output<T: serde::Serialize, E: hoist_core::ErrorCode>(r: Result<T, E>) ->
     }
 }
 
+/// Serialises `value` canonically: object keys sorted (by UTF-16 code units, as
+/// JavaScript's default sort does, so Node produces the same bytes), no whitespace. This is
+/// the form in which the native, wasm and Node runners' outputs are compared byte for byte.
+pub fn canonical_json(value: &Value) -> String {
+    fn sorted(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+                let mut out = serde_json::Map::new();
+                for k in keys {
+                    out.insert(k.clone(), sorted(&map[k]));
+                }
+                Value::Object(out)
+            }
+            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    sorted(value).to_string()
+}
+
 /// Runs `function` on `input`. `None` when no family knows the function.
 pub fn run(function: &str, input: &Value) -> Option<Value> {
     let (family, name) = function.split_once('.')?;
