@@ -145,6 +145,9 @@ pub enum TransportFailure {
     Connect,
     /// TLS handshake or certificate failure (never retried: it will not fix itself).
     Tls,
+    /// The HTTP proxy (`HTTPS_PROXY`…) could not be reached or refused the CONNECT
+    /// tunnel (never retried: a refusal is the proxy's policy).
+    Proxy,
     /// The connection dropped mid-exchange.
     Reset,
     /// No bytes for longer than the idle timeout.

@@ -843,11 +843,13 @@ impl Puller {
             TransportFailure::Connect => "connect-failed",
             TransportFailure::Reset => "connection-reset",
             TransportFailure::Timeout => "timeout",
-            TransportFailure::Tls => {
-                let e = PullError::Transport {
-                    code: "tls-failed",
-                    host,
+            TransportFailure::Tls | TransportFailure::Proxy => {
+                let code = if failure.kind == TransportFailure::Tls {
+                    "tls-failed"
+                } else {
+                    "proxy-failed"
                 };
+                let e = PullError::Transport { code, host };
                 return if resolving {
                     self.next_endpoint(e)
                 } else {

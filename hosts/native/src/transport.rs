@@ -77,10 +77,32 @@ impl tower_service::Service<Uri> for ProxyConnector {
                 if let Some(auth) = i.basic_auth() {
                     tunnel = tunnel.with_auth(auth.clone());
                 }
-                Box::pin(async move { tunnel.call(dst).await.map_err(Into::into) })
+                Box::pin(async move {
+                    tunnel
+                        .call(dst)
+                        .await
+                        .map_err(|e| BoxError::from(ProxyFailed(e.into())))
+                })
             }
             None => Box::pin(async move { direct.call(dst).await.map_err(Into::into) }),
         }
+    }
+}
+
+/// Any failure on the way through the HTTP proxy (unreachable, refused, bad answer), so
+/// that [`classify`] can tell it from a failure of the registry itself.
+#[derive(Debug)]
+struct ProxyFailed(BoxError);
+
+impl std::fmt::Display for ProxyFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "proxy: {}", self.0)
+    }
+}
+
+impl StdError for ProxyFailed {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(self.0.as_ref())
     }
 }
 
@@ -248,6 +270,9 @@ fn classify(e: &hyper_util::client::legacy::Error) -> TransportFailure {
     if e.is_connect() {
         let mut src: Option<&(dyn StdError + 'static)> = e.source();
         while let Some(s) = src {
+            if s.downcast_ref::<ProxyFailed>().is_some() {
+                return TransportFailure::Proxy;
+            }
             let text = s.to_string();
             if s.downcast_ref::<rustls::Error>().is_some() || text.contains("certificate") {
                 return TransportFailure::Tls;
