@@ -46,6 +46,21 @@ impl fmt::Display for StrictError {
     }
 }
 
+/// Stable codes shared by every document kind that is read strictly (manifests,
+/// configs, store files), so `duplicate-key` means the same everywhere.
+impl crate::ErrorCode for StrictError {
+    fn code(&self) -> &'static str {
+        match self {
+            StrictError::DuplicateKey(_) => "duplicate-key",
+            StrictError::TrailingData => "trailing-data",
+            StrictError::TooDeep => "json-too-deep",
+            StrictError::Syntax(_) => "invalid-json",
+        }
+    }
+}
+
+impl std::error::Error for StrictError {}
+
 /// Checks that `bytes` is one strict JSON value (see the module docs).
 pub fn check(bytes: &[u8]) -> Result<(), StrictError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
