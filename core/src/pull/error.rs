@@ -108,7 +108,8 @@ pub enum PullError {
         /// The layer.
         digest: Digest,
     },
-    /// The image format cannot be pulled (schema1 needs diff IDs the host does not report).
+    /// The image format cannot be pulled: Docker schema1, which docker 28 and containerd 2
+    /// refuse as well.
     UnsupportedImage {
         /// Why.
         reason: &'static str,

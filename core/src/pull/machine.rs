@@ -1101,7 +1101,7 @@ impl Puller {
         let Some(config) = manifest.config().cloned() else {
             return Err(PullError::UnsupportedImage {
                 reason:
-                    "schema1 manifests need layer diff IDs, which this host does not compute yet",
+                    "Docker schema1 manifests are deprecated and not pulled (as in docker 28 and containerd 2)",
             });
         };
         let layers: Vec<Descriptor> = manifest
