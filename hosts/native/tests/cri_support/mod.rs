@@ -67,13 +67,29 @@ impl Server {
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::os::unix::net::UnixStream::connect(socket).is_err() {
-            if let Some(status) = server.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = server
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 panic!("hoist serve exited {status}: {}", server.log());
             }
             assert!(Instant::now() < deadline, "no socket: {}", server.log());
             std::thread::sleep(Duration::from_millis(20));
         }
         server
+    }
+
+    /// A server with a new store and socket in a temporary directory (removed when the
+    /// returned guard drops: keep it alive as long as the server).
+    pub fn in_temp_dir() -> (tempfile::TempDir, Server) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let server = Server::start(
+            &dir.path().join("store"),
+            &dir.path().join("image.sock"),
+            &[],
+        );
+        (dir, server)
     }
 
     /// What the server logged so far.
@@ -134,7 +150,8 @@ pub fn signal(pid: u32, name: &str) {
 #[derive(Clone)]
 struct UnixConnector(PathBuf);
 
-type Connecting = Pin<Box<dyn Future<Output = std::io::Result<TokioIo<tokio::net::UnixStream>>> + Send>>;
+type Connecting =
+    Pin<Box<dyn Future<Output = std::io::Result<TokioIo<tokio::net::UnixStream>>> + Send>>;
 
 impl tower_service::Service<Uri> for UnixConnector {
     type Response = TokioIo<tokio::net::UnixStream>;
