@@ -83,6 +83,16 @@ impl Caches {
         let mut index = self.store.read_index()?;
         index.set_search_registries(&self.search);
         let index = Arc::new(index);
+        // Forget the facts of removed images once they could dominate the cache.
+        let mut facts = self.facts.lock().unwrap_or_else(|p| p.into_inner());
+        if facts.len() > 2 * index.len() + 64 {
+            let live: std::collections::HashSet<&Digest> = index
+                .records()
+                .map(|r| r.config_digest.as_ref().unwrap_or(&r.id))
+                .collect();
+            facts.retain(|d, _| live.contains(d));
+        }
+        drop(facts);
         *guard = Some((stamp, index.clone()));
         Ok(index)
     }

@@ -38,7 +38,7 @@
 //! | `bad-content` | `FAILED_PRECONDITION` (containerd: digest mismatch on commit) |
 //! | `conflict` | `FAILED_PRECONDITION` |
 //! | `unsupported` | `UNIMPLEMENTED` |
-//! | `cancelled` | `CANCELLED` (`UNAVAILABLE` while the server shuts down) |
+//! | `cancelled` | `CANCELLED` (also a pull cancelled by shutdown after the grace period) |
 //! | `internal` | `INTERNAL` |
 //!
 //! Every error status carries the stable error code twice: at the end of the message, in
