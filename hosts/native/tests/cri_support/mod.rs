@@ -135,15 +135,21 @@ impl Drop for Server {
     }
 }
 
-/// Sends `SIG<name>` to `pid` with kill(1).
+/// Sends `SIG<name>` (`TERM`, `KILL`, `STOP`, `CONT`) to `pid`.
 pub fn signal(pid: u32, name: &str) {
-    let ok = Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(pid.to_string())
-        .status()
-        .expect("kill runs")
-        .success();
-    assert!(ok, "kill -{name} {pid}");
+    use rustix::process::{kill_process, Pid, Signal};
+    let sig = match name {
+        "TERM" => Signal::TERM,
+        "KILL" => Signal::KILL,
+        "STOP" => Signal::STOP,
+        "CONT" => Signal::CONT,
+        other => panic!("unknown signal {other}"),
+    };
+    let pid = i32::try_from(pid)
+        .ok()
+        .and_then(Pid::from_raw)
+        .expect("pid");
+    kill_process(pid, sig).expect("kill");
 }
 
 /// Connects tonic to a unix socket (the URI is a placeholder; the connector ignores it).
