@@ -17,6 +17,7 @@ use hoist_core::digest::Digest;
 use hoist_core::id::chain_id;
 use hoist_core::store::{ImageIndex, ImageRecord};
 
+use super::{images, proto};
 use crate::store::{FsStore, StoreIoError};
 
 /// Largest config blob read for the facts (containers/image's config limit is 4 MiB).
@@ -24,6 +25,9 @@ const MAX_CONFIG: u64 = 8 << 20;
 
 /// `hoist.json`'s identity: (device, inode, size, mtime ns, ctime ns).
 type Stamp = (u64, u64, u64, i128, i128);
+
+/// A built `ListImages` answer and the index version it was built from.
+type Listed = (Arc<ImageIndex>, Arc<Vec<proto::Image>>);
 
 /// What one image's config tells the CRI.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -40,6 +44,8 @@ pub struct Caches {
     search: Vec<String>,
     index: Mutex<Option<(Stamp, Arc<ImageIndex>)>>,
     facts: Mutex<HashMap<Digest, Arc<ConfigFacts>>>,
+    /// The full `ListImages` answer for one index version (by `Arc` identity).
+    listed: Mutex<Option<Listed>>,
 }
 
 impl Caches {
@@ -51,6 +57,7 @@ impl Caches {
             search,
             index: Mutex::new(None),
             facts: Mutex::new(HashMap::new()),
+            listed: Mutex::new(None),
         }
     }
 
@@ -97,9 +104,46 @@ impl Caches {
         Ok(index)
     }
 
+    /// Every image, newest first, as `ListImages` returns them (blocking). Built once per
+    /// index version and shared until the index changes; not kept while a config could not
+    /// be read (its facts are retried next time).
+    pub fn all_images(&self) -> Result<Arc<Vec<proto::Image>>, StoreIoError> {
+        let index = self.index()?;
+        if let Some((i, list)) = self
+            .listed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            if Arc::ptr_eq(i, &index) {
+                return Ok(list.clone());
+            }
+        }
+        let mut complete = true;
+        let list: Vec<proto::Image> = index
+            .list(&Default::default())
+            .into_iter()
+            .map(|r| {
+                let (facts, known) = self.facts_known(r);
+                complete &= known;
+                images::image(r, &facts)
+            })
+            .collect();
+        let list = Arc::new(list);
+        if complete {
+            *self.listed.lock().unwrap_or_else(|p| p.into_inner()) = Some((index, list.clone()));
+        }
+        Ok(list)
+    }
+
     /// The config facts of `record` (blocking on a miss: reads and parses the config).
     /// A config that cannot be read gives empty facts, which are not cached.
     pub fn facts(&self, record: &ImageRecord) -> Arc<ConfigFacts> {
+        self.facts_known(record).0
+    }
+
+    /// [`Caches::facts`], and whether they are the config's (not empty for a failed read).
+    fn facts_known(&self, record: &ImageRecord) -> (Arc<ConfigFacts>, bool) {
         let digest = record.config_digest.as_ref().unwrap_or(&record.id);
         if let Some(f) = self
             .facts
@@ -107,17 +151,17 @@ impl Caches {
             .unwrap_or_else(|p| p.into_inner())
             .get(digest)
         {
-            return f.clone();
+            return (f.clone(), true);
         }
         let Some(facts) = self.load_facts(digest) else {
-            return Arc::new(ConfigFacts::default());
+            return (Arc::new(ConfigFacts::default()), false);
         };
         let facts = Arc::new(facts);
         self.facts
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(digest.clone(), facts.clone());
-        facts
+        (facts, true)
     }
 
     fn load_facts(&self, digest: &Digest) -> Option<ConfigFacts> {
@@ -129,13 +173,9 @@ impl Caches {
         })
     }
 
-    /// Reads the facts of every image not cached yet (run once at start, in the
-    /// background, so the first `ListImages` is as fast as the next).
+    /// Reads the facts of every image and builds the list (run once at start, in the
+    /// background, so that the first `ListImages` after it is as fast as the next).
     pub fn warm(&self) {
-        if let Ok(index) = self.index() {
-            for record in index.records() {
-                self.facts(record);
-            }
-        }
+        let _ = self.all_images();
     }
 }

@@ -102,12 +102,7 @@ impl ImageService for Service {
             if !f.is_empty() {
                 return Ok(lookup(&caches, &f)?.into_iter().collect());
             }
-            let index = caches.index()?;
-            Ok(index
-                .list(&Default::default())
-                .into_iter()
-                .map(|r| images::image(r, &caches.facts(r)))
-                .collect())
+            Ok(caches.all_images()?.as_ref().clone())
         })
         .await
         .map(|images| pb::ListImagesResponse { images });

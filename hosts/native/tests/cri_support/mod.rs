@@ -176,7 +176,10 @@ impl tower_service::Service<Uri> for UnixConnector {
 
 /// A tonic client of the image service on `socket`.
 pub async fn client(socket: &Path) -> ImageServiceClient<Channel> {
+    // Flow-control windows that grow with the transfer (BDP estimation), as grpc-go's
+    // client (kubelet, crictl) does by default; tonic's default is a fixed 64 KiB.
     let channel = Endpoint::from_static("http://hoist.invalid")
+        .http2_adaptive_window(true)
         .connect_with_connector(UnixConnector(socket.to_owned()))
         .await
         .expect("connect");
