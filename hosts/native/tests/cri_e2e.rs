@@ -89,6 +89,20 @@ async fn every_call_against_a_real_registry() {
     assert_eq!((w.uid, w.username.as_str()), (None, "nginx"));
     assert!(w.size > 0);
 
+    // A `hoist` command changing the store while the server runs is seen at the next call.
+    let out = hoist_command(&store)
+        .args(["tag", &app_ref, "example.test/extra:v1"])
+        .output()
+        .expect("hoist tag");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tags = list(&mut c, Some(&id)).await[0].repo_tags.clone();
+    assert_eq!(tags.len(), 2, "{tags:?}");
+    assert!(tags.contains(&"example.test/extra:v1".to_owned()));
+
     // filter.image: full, short, short without path, ID, ID prefix, unknown.
     let hex = id.trim_start_matches("sha256:").to_owned();
     for f in [
