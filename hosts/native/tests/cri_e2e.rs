@@ -6,6 +6,8 @@
 mod cri_support;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use cri_support::*;
@@ -379,4 +381,71 @@ async fn unreachable_registry_is_registry_unavailable() {
         e.message()
     );
     assert_eq!(error_code(&e), "connect-failed");
+}
+
+/// A hostile registry a real one cannot be made into: every request gets `status` with an
+/// HTML page (as a load balancer in front of a registry answers) and `Retry-After: 0`, so
+/// the core's retries run at once. Serves at most 50 connections or 20 s, and stops when
+/// `stop` is set; the handle returns how many requests it answered.
+fn failing_registry(
+    status: u16,
+    stop: Arc<AtomicBool>,
+) -> (String, std::thread::JoinHandle<usize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let host = format!("127.0.0.1:{}", listener.local_addr().expect("addr").port());
+    listener.set_nonblocking(true).expect("nonblocking");
+    let handle = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let mut served = 0;
+        while served < 50 && std::time::Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    stream.set_nonblocking(false).expect("blocking");
+                    stream
+                        .set_read_timeout(Some(Duration::from_secs(5)))
+                        .expect("timeout");
+                    let reader = std::io::BufReader::new(stream.try_clone().expect("clone"));
+                    if hoist_testkit::http::read_request(reader).is_ok() {
+                        let _ = hoist_testkit::http::write_response(
+                            &stream,
+                            status,
+                            &[("Content-Type", "text/html"), ("Retry-After", "0")],
+                            b"<html><body><h1>Service Unavailable</h1></body></html>",
+                        );
+                    }
+                    served += 1;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(_) => break,
+            }
+        }
+        served
+    });
+    (host, handle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_errors_are_concise_registry_unavailable() {
+    let (_dir, server) = Server::in_temp_dir();
+    let mut c = server.client().await;
+    for status in [502, 503, 504] {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (host, registry) = failing_registry(status, stop.clone());
+        let e = pull(&mut c, &format!("{host}/test/app:v1"), None)
+            .await
+            .expect_err("unavailable");
+        assert_eq!(e.code(), Code::Unavailable, "{}", e.message());
+        assert_eq!(
+            e.message(),
+            format!(
+                "RegistryUnavailable: registry unavailable: {host} answered {status} (registry-unavailable)"
+            )
+        );
+        assert!(!e.message().contains("<html"));
+        stop.store(true, Ordering::SeqCst);
+        let served = registry.join().expect("fake registry");
+        assert!(served >= 2, "the core retried: {served} requests");
+    }
 }
