@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod class;
 pub mod config;
 pub mod descriptor;
 pub mod digest;
@@ -30,6 +31,8 @@ pub mod pull;
 pub mod reference;
 pub mod store;
 pub mod url;
+
+pub use class::ErrorClass;
 
 /// A stable, machine-readable error code.
 ///

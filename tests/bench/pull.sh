@@ -37,13 +37,23 @@ push medium 8 25000000
 push many 40 1000000
 
 export HOME="$work/home" CONTAINERS_REGISTRIES_CONF=/dev/null
-python3 - "$hoist" "$port" "$work" "$runs" <<'PY'
+python3 - "$hoist" "$port" "$work" "$runs" "$reg" <<'PY'
 import os, resource, shutil, statistics, subprocess, sys, time
-hoist, port, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-def timed(cmd):
-    t = time.perf_counter()
+hoist, port, work, runs, reg = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+tick = os.sysconf("SC_CLK_TCK")
+def registry_cpu():
+    with open(f"/proc/{reg}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / tick
+cpu = {}
+def timed(cmd, key):
+    r0, c0, t = registry_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    c1, r1 = resource.getrusage(resource.RUSAGE_CHILDREN), registry_cpu()
+    own = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
+    cpu.setdefault(key, []).append((own, r1 - r0))
+    return wall
 def peak_rss_kib(cmd):
     pid = os.fork()
     if pid == 0:
@@ -59,10 +69,10 @@ for name in ["small", "medium", "many"]:
     h, s = [], []
     for i in range(runs):
         dst = f"{work}/h-{name}-{i}"
-        h.append(timed([hoist, "--store", dst, "pull", "-q", "--plain-http", ref]))
+        h.append(timed([hoist, "--store", dst, "pull", "-q", "--plain-http", ref], ("hoist", name)))
         shutil.rmtree(dst)
         dst = f"{work}/s-{name}-{i}"
-        s.append(timed(["skopeo", "copy", "-q", "--src-tls-verify=false", f"docker://{ref}", f"oci:{dst}:{name}"]))
+        s.append(timed(["skopeo", "copy", "-q", "--src-tls-verify=false", f"docker://{ref}", f"oci:{dst}:{name}"], ("skopeo", name)))
         shutil.rmtree(dst)
     rows.append((name, min(h), statistics.median(h), min(s), statistics.median(s)))
 rss = peak_rss_kib([hoist, "--store", f"{work}/rss", "pull", "-q", "--plain-http", f"127.0.0.1:{port}/bench/medium:latest"])
@@ -70,4 +80,16 @@ print(f"{'image':8} {'hoist min':>10} {'hoist med':>10} {'skopeo min':>11} {'sko
 for name, hmin, hmed, smin, smed in rows:
     print(f"{name:8} {hmin:9.3f}s {hmed:9.3f}s {smin:10.3f}s {smed:10.3f}s {smed/hmed:13.2f}x")
 print(f"hoist peak RSS, medium pull: {rss/1024:.1f} MiB (target < 64 MiB)")
+print()
+print("CPU seconds per pull (median): the client's own, and the registry's while serving it.")
+print("On 2 cores a pull cannot take less wall time than (client + registry CPU) / 2.")
+print(f"{'image':8} {'hoist':>7} {'registry':>9} {'skopeo':>7} {'registry':>9} {'bound on speedup':>17}")
+for name, *_ in rows:
+    hc = statistics.median(c for c, _ in cpu[("hoist", name)])
+    hr = statistics.median(r for _, r in cpu[("hoist", name)])
+    sc = statistics.median(c for c, _ in cpu[("skopeo", name)])
+    sr = statistics.median(r for _, r in cpu[("skopeo", name)])
+    smed = next(r[4] for r in rows if r[0] == name)
+    floor = (hc + hr) / 2
+    print(f"{name:8} {hc:6.3f}s {hr:8.3f}s {sc:6.3f}s {sr:8.3f}s {smed / floor:16.1f}x")
 PY

@@ -28,6 +28,8 @@
 //!   (`image-has-multiple-names`); otherwise the image and all its names go.
 //! - **Remove all** (`ImageIndex::remove_all`) is CRI `RemoveImage`: every name and the
 //!   record, and an image that is not there is success with nothing removed.
+//! - **Remove during a pull** (`ImageIndex::remove_all_unless_pulling`): CRI `RemoveImage`
+//!   refuses while a pull in flight would name the image (see `inflight.rs`).
 //! - **Resolve** (`ImageIndex::resolve`): see `resolve.rs`.
 //!
 //! Parent/child images, containers and read-only images are outside this model: hosts that
@@ -44,6 +46,7 @@ use crate::id::short_id;
 use crate::reference::ReferenceError;
 use crate::ErrorCode;
 
+mod inflight;
 pub mod layout;
 mod names;
 mod record;
@@ -122,6 +125,12 @@ pub enum StoreError {
         /// The ID.
         id: Digest,
     },
+    /// CRI `RemoveImage` while a pull that names the image is in flight
+    /// ([`ImageIndex::remove_all_unless_pulling`]).
+    PullInProgress {
+        /// The reference being pulled, cut to 80 characters.
+        reference: String,
+    },
     /// A name or repo digest appears twice in a persisted index.
     DuplicateName {
         /// The name, cut to 80 characters.
@@ -156,6 +165,7 @@ impl ErrorCode for StoreError {
             StoreError::UnsupportedIndexVersion { .. } => "unsupported-index-version",
             StoreError::DuplicateImageId { .. } => "duplicate-image-id",
             StoreError::DuplicateName { .. } => "duplicate-image-name",
+            StoreError::PullInProgress { .. } => "image-pull-in-progress",
             StoreError::NonCanonicalName { .. } => "non-canonical-image-name",
             StoreError::InvalidLayout { .. } => "invalid-store-layout",
         }
@@ -194,6 +204,12 @@ impl fmt::Display for StoreError {
             }
             StoreError::DuplicateImageId { id } => write!(f, "image {id} appears twice"),
             StoreError::DuplicateName { name } => write!(f, "name {name:?} appears twice"),
+            StoreError::PullInProgress { reference } => {
+                write!(
+                    f,
+                    "a pull of {reference} is in progress: remove it when it is done"
+                )
+            }
             StoreError::NonCanonicalName { name } => {
                 write!(f, "name {name:?} is not in canonical form")
             }

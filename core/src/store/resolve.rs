@@ -236,7 +236,7 @@ fn not_known(input: &str) -> StoreError {
 }
 
 /// Candidate repositories for step 3, in order, without duplicates.
-fn candidates<S: AsRef<str>>(n: &Name, search: &[S]) -> Vec<String> {
+pub(super) fn candidates<S: AsRef<str>>(n: &Name, search: &[S]) -> Vec<String> {
     if n.explicit_domain {
         return vec![n.repo.clone()];
     }

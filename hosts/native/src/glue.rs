@@ -6,6 +6,9 @@ use hoist_core::auth::Credentials;
 use hoist_core::descriptor::Descriptor;
 use hoist_core::digest::{Digest, DigestError};
 use hoist_core::pull::TransportFailure;
+use hoist_core::reference::{
+    is_short_name, parse_normalized, Reference, ReferenceError, RegistriesConf,
+};
 use hoist_core::store::{ImageRecord, PullRecord};
 use hoist_core::ErrorCode;
 
@@ -127,5 +130,18 @@ impl CredentialLookup for CredentialStore {
                     message: e.to_string(),
                 })
         })
+    }
+}
+
+/// The references to try for a user's image string, in order: a short name expands
+/// through registries.conf (`unqualified-search-registries`, aliases), anything else is
+/// the one normalized reference. Shared by `hoist pull` and the CRI `PullImage`.
+pub fn pull_candidates(
+    conf: Option<&RegistriesConf>,
+    input: &str,
+) -> Result<Vec<Reference>, ReferenceError> {
+    match conf {
+        Some(conf) if is_short_name(input)? => Ok(conf.short_name_candidates(input)?.candidates),
+        _ => Ok(vec![parse_normalized(input)?]),
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod credentials;
+pub mod cri;
 pub mod dedupe;
 pub mod drive;
 pub mod glue;

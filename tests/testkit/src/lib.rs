@@ -69,7 +69,7 @@ pub mod token;
 pub use image::{
     BuiltImage, BuiltLayer, BuiltManifest, Descriptor, ImageBuilder, ManifestFormat, Platform,
 };
-pub use registry::{Credentials, Registry, Setup};
+pub use registry::{Credentials, LoggedRequest, Registry, Setup};
 pub use skopeo::{push, skopeo_copy_to_oci, skopeo_inspect_raw, Skopeo, SkopeoAuth};
 pub use token::{Access, AnonymousAccess, TokenConfig, TokenRequestLog, TokenServer};
 

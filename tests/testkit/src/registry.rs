@@ -316,6 +316,42 @@ impl Registry {
     pub fn log(&self) -> String {
         read_log(&self.dir.path().join("registry.log"))
     }
+
+    /// Every request the registry has answered so far, in order, from its own access log
+    /// (the Apache combined-format lines `docker-registry` writes): what tests count to
+    /// prove a blob was fetched once.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.log().lines().filter_map(parse_access_line).collect()
+    }
+}
+
+/// One request from the registry's access log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedRequest {
+    /// `GET`, `HEAD`, …
+    pub method: String,
+    /// The request path with query (`/v2/test/app/blobs/sha256:…`).
+    pub path: String,
+    /// The response status.
+    pub status: u16,
+}
+
+/// Parses `127.0.0.1 - - [date] "GET /v2/… HTTP/1.1" 200 157 "" "agent"`.
+fn parse_access_line(line: &str) -> Option<LoggedRequest> {
+    if line.starts_with("time=") {
+        return None;
+    }
+    let (_, rest) = line.split_once("] \"")?;
+    let (request, rest) = rest.split_once('"')?;
+    let mut parts = request.split(' ');
+    let method = parts.next()?.to_owned();
+    let path = parts.next()?.to_owned();
+    let status = rest.trim_start().split(' ').next()?.parse().ok()?;
+    Some(LoggedRequest {
+        method,
+        path,
+        status,
+    })
 }
 
 /// The registry process: killed and waited for on drop.
@@ -401,4 +437,26 @@ fn yaml_str(path: &Path) -> String {
 
 fn yaml_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod access_log_tests {
+    use super::*;
+
+    #[test]
+    fn parses_combined_lines() {
+        let line = r#"127.0.0.1 - - [22/Nov/2026:16:40:41 +0000] "GET /v2/x/blobs/sha256:00 HTTP/1.1" 404 157 "" "curl/7.88.1""#;
+        assert_eq!(
+            parse_access_line(line),
+            Some(LoggedRequest {
+                method: "GET".into(),
+                path: "/v2/x/blobs/sha256:00".into(),
+                status: 404
+            })
+        );
+        assert_eq!(
+            parse_access_line(r#"time="x" level=info msg="a] \"b""#),
+            None
+        );
+    }
 }

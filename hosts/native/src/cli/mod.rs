@@ -39,6 +39,7 @@ mod maint;
 mod names;
 mod pull;
 mod refs;
+mod serve;
 mod settings;
 
 pub use error::CliError;
@@ -103,6 +104,8 @@ pub enum Command {
     Fsck(maint::FsckArgs),
     /// Remove blobs no image reaches, and ingest leftovers.
     Gc(maint::GcArgs),
+    /// Serve the CRI image service on a unix socket (kubelet, crictl).
+    Serve(serve::ServeArgs),
 }
 
 /// Runs a parsed command line.
@@ -124,6 +127,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Prune(args) => blocking(|| names::run_prune(&settings, args)),
         Command::Fsck(args) => blocking(|| maint::run_fsck(&settings, args)),
         Command::Gc(args) => blocking(|| maint::run_gc(&settings, args)),
+        Command::Serve(args) => serve::run(settings, args).await,
     }
 }
 

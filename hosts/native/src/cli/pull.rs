@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use clap::Args;
 use hoist_core::platform::{normalize_arch, Platform};
 use hoist_core::pull::{Endpoint, PullConfig, PullEvent, PullRequest, Puller};
-use hoist_core::reference::{is_short_name, parse_normalized, Reference};
+use hoist_core::reference::Reference;
 use hoist_core::ErrorCode;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
@@ -53,14 +53,7 @@ pub fn host_platform() -> Platform {
 
 /// Candidates to try for the user's input, in order.
 fn candidates(settings: &Settings, input: &str) -> Result<Vec<Reference>, CliError> {
-    let short = is_short_name(input).map_err(CliError::core)?;
-    match &settings.registries {
-        Some(conf) if short => Ok(conf
-            .short_name_candidates(input)
-            .map_err(CliError::core)?
-            .candidates),
-        _ => Ok(vec![parse_normalized(input).map_err(CliError::core)?]),
-    }
+    crate::glue::pull_candidates(settings.registries.as_ref(), input).map_err(CliError::core)
 }
 
 /// Runs `hoist pull`.
