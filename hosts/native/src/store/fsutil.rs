@@ -19,7 +19,7 @@ pub(crate) struct Paths {
 }
 
 /// `oci-layout`'s only accepted content when hoist writes it.
-pub(crate) const OCI_LAYOUT_BYTES: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
+pub(crate) use hoist_core::store::layout::OCI_LAYOUT_BYTES;
 
 pub(crate) const OCI_LAYOUT: &str = "oci-layout";
 pub(crate) const INDEX_JSON: &str = "index.json";

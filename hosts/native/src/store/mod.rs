@@ -195,7 +195,7 @@ impl FsStore {
                 let bytes = bytes.map_err(|len| {
                     StoreIoError::corrupt(&hoist_json, format!("{len} bytes is too large"))
                 })?;
-                let meta = Meta::from_json(&bytes, &hoist_json)?;
+                let meta = meta::meta_from_json(&bytes, &hoist_json)?;
                 let derived = meta::derive_index_json(&meta);
                 let index_json = store.paths.index_json();
                 let current = match std::fs::read(&index_json) {
@@ -313,7 +313,7 @@ impl FsStore {
                 &path,
                 format!("{len} bytes is too large"),
             )),
-            Some(Ok(bytes)) => Meta::from_json(&bytes, &path),
+            Some(Ok(bytes)) => meta::meta_from_json(&bytes, &path),
         }
     }
 
@@ -325,7 +325,7 @@ impl FsStore {
         let ingest = self.paths.ingest();
         let bytes = meta.to_json();
         let hoist_json = self.paths.hoist_json();
-        Meta::from_json(&bytes, &hoist_json).map_err(|e| StoreIoError::InvalidRequest {
+        meta::meta_from_json(&bytes, &hoist_json).map_err(|e| StoreIoError::InvalidRequest {
             detail: format!("refusing to write an index that would not read back: {e}"),
         })?;
         fsutil::write_atomic(&ingest, &hoist_json, &bytes)?;
@@ -348,20 +348,7 @@ impl FsStore {
                 &path,
                 format!("{len} bytes is too large"),
             )),
-            Some(Ok(bytes)) => {
-                hoist_core::json::check(&bytes)
-                    .map_err(|e| StoreIoError::corrupt(&path, e.to_string()))?;
-                let v: serde_json::Value = serde_json::from_slice(&bytes)
-                    .map_err(|e| StoreIoError::corrupt(&path, e.to_string()))?;
-                match v.get("imageLayoutVersion").and_then(|v| v.as_str()) {
-                    Some("1.0.0") => Ok(()),
-                    Some(other) => Err(StoreIoError::corrupt(
-                        &path,
-                        format!("unsupported imageLayoutVersion {:?}", meta::excerpt(other)),
-                    )),
-                    None => Err(StoreIoError::corrupt(&path, "no imageLayoutVersion string")),
-                }
-            }
+            Some(Ok(bytes)) => meta::check_oci_layout(&bytes, &path),
         }
     }
 }
