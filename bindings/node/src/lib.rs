@@ -13,6 +13,7 @@
 pub mod convert;
 
 mod auth;
+mod fslock;
 mod image;
 mod manifest;
 mod pull;

@@ -8,7 +8,7 @@
 //! `hoist images --format json` prints, so a record read from either compares equal.
 
 use hoist_core::filter::{self, Filters, Glob};
-use hoist_core::store::{self, Change, ImageRecord, PullRecord};
+use hoist_core::store::{self, layout, Change, ImageRecord, PullRecord};
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
 use serde_json::Value;
@@ -128,18 +128,6 @@ impl ImageIndex {
     }
 }
 
-impl ImageIndex {
-    pub(crate) fn core(&self) -> &store::ImageIndex {
-        &self.inner
-    }
-    pub(crate) fn core_mut(&mut self) -> &mut store::ImageIndex {
-        &mut self.inner
-    }
-    pub(crate) fn from_core(inner: store::ImageIndex) -> Self {
-        ImageIndex { inner }
-    }
-}
-
 /// A parsed podman image filter (`dangling=true`, `label=k=v`, `reference=…`,
 /// `before=`/`since=` an image of `index`, `until=` a time…).
 #[napi]
@@ -184,4 +172,109 @@ pub fn glob_match(pattern: String, name: String) -> Result<bool> {
 #[napi]
 pub fn parse_until(value: String, now_unix: i64) -> Result<String> {
     core(filter::parse_until(&value, now_unix)).map(|t| t.to_string())
+}
+
+/// `hoist.json` in memory (the store format every host writes, `hoist_core::store::layout`):
+/// the image index plus each image's manifest descriptor, from which `index.json` is
+/// derived. Every update is all-or-nothing.
+#[napi]
+#[derive(Default)]
+pub struct StoreMeta {
+    inner: layout::StoreMeta,
+}
+
+#[napi]
+impl StoreMeta {
+    /// An empty store's meta.
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        StoreMeta::default()
+    }
+
+    /// Reads `hoist.json` strictly (`invalid-store-layout` on anything unexpected).
+    #[napi(factory)]
+    pub fn from_json(bytes: Uint8Array) -> Result<StoreMeta> {
+        core(layout::StoreMeta::from_json(&bytes)).map(|inner| StoreMeta { inner })
+    }
+
+    /// The `hoist.json` bytes.
+    #[napi]
+    pub fn to_json(&self) -> Uint8Array {
+        Uint8Array::from(self.inner.to_json())
+    }
+
+    /// The `index.json` bytes derived from it (OCI `image-layout.md`).
+    #[napi]
+    pub fn index_json(&self) -> Uint8Array {
+        Uint8Array::from(self.inner.index_json())
+    }
+
+    /// A copy of the image index (for `list`, `resolve` and filters).
+    #[napi]
+    pub fn index(&self) -> ImageIndex {
+        ImageIndex {
+            inner: self.inner.index.clone(),
+        }
+    }
+
+    /// The manifest descriptor recorded for image `id`, if any.
+    #[napi]
+    pub fn manifest_descriptor(&self, id: String) -> Result<Option<Value>> {
+        let id = crate::convert::digest(&id)?;
+        self.inner.manifests.get(&id).map(to_value).transpose()
+    }
+
+    /// Records a committed pull (`PullRecord` JSON form) whose platform manifest is
+    /// `manifest` (a descriptor object), at `nowUnix` seconds; returns the record.
+    #[napi]
+    pub fn record_pull(&mut self, pull: Value, manifest: Value, now_unix: i64) -> Result<Value> {
+        let pull: PullRecord = from_value("pull", pull)?;
+        let manifest = layout::ManifestDescriptor::from(&crate::convert::descriptor_in(&manifest)?);
+        to_value(&core(self.inner.record_pull(pull, manifest, now_unix))?)
+    }
+
+    /// `ImageIndex.tag` on the meta.
+    #[napi]
+    pub fn tag(&mut self, image: String, name: String) -> Result<Vec<Value>> {
+        changes(core(self.inner.apply(|i| i.tag(&image, &name)))?)
+    }
+
+    /// `ImageIndex.untag` on the meta.
+    #[napi]
+    pub fn untag(&mut self, image: String, name: Option<String>) -> Result<Vec<Value>> {
+        changes(core(self.inner.apply(|i| i.untag(&image, name.as_deref())))?)
+    }
+
+    /// `ImageIndex.remove` on the meta (descriptors of removed images are dropped).
+    #[napi]
+    pub fn remove(&mut self, image: String, force: Option<bool>) -> Result<Vec<Value>> {
+        changes(core(
+            self.inner.apply(|i| i.remove(&image, force.unwrap_or(false))),
+        )?)
+    }
+
+    /// `ImageIndex.removeAll` on the meta.
+    #[napi]
+    pub fn remove_all(&mut self, image: String) -> Result<Vec<Value>> {
+        changes(core(self.inner.apply(|i| i.remove_all(&image)))?)
+    }
+}
+
+/// The bytes of the `oci-layout` file hoist writes.
+#[napi]
+pub fn oci_layout_bytes() -> Uint8Array {
+    Uint8Array::from(layout::OCI_LAYOUT_BYTES.to_vec())
+}
+
+/// Checks an existing `oci-layout` file (`imageLayoutVersion` must be `1.0.0`).
+#[napi]
+pub fn check_oci_layout(bytes: Uint8Array) -> Result<()> {
+    core(layout::check_oci_layout(&bytes))
+}
+
+/// A blob's path inside the layout (`blobs/<alg>/<hex>`). Only a parsed digest becomes a
+/// path.
+#[napi]
+pub fn blob_path(digest: String) -> Result<String> {
+    Ok(layout::blob_path(&crate::convert::digest(&digest)?))
 }

@@ -45,6 +45,7 @@ use crate::reference::ReferenceError;
 use crate::ErrorCode;
 
 pub mod layout;
+mod meta_ops;
 mod names;
 mod record;
 mod resolve;
