@@ -13,7 +13,7 @@ use std::fmt::Display;
 use hoist_core::auth::{Challenge, Credentials, HeaderValue, Realm, Secret, Token, TokenRequest};
 use hoist_core::config::{ImageConfig, ImageUser, Timestamp};
 use hoist_core::descriptor::Descriptor;
-use hoist_core::digest::Digest;
+use hoist_core::digest::{Digest, DigestError};
 use hoist_core::manifest::Manifest;
 use hoist_core::platform::Platform;
 use hoist_core::pull::{
@@ -351,6 +351,21 @@ pub struct Schema1Config {
     pub image_id: String,
     /// The layer blobs, base first.
     pub layers: Vec<String>,
+}
+
+/// A verifier's end as `{digest}` or `{failure}` (the pull machine's transport failure
+/// shape, see [`PullInput::failure`]).
+pub fn verify_outcome(r: std::result::Result<Digest, DigestError>) -> Value {
+    match r {
+        Ok(d) => json!({ "digest": d.as_str() }),
+        Err(DigestError::Mismatch { actual, .. }) => {
+            json!({ "failure": { "kind": "digest-mismatch", "actual": actual.as_str() } })
+        }
+        Err(DigestError::SizeMismatch { actual, .. }) => {
+            json!({ "failure": { "kind": "size-mismatch", "actual": actual } })
+        }
+        Err(e) => json!({ "failure": { "kind": "store", "message": e.to_string() } }),
+    }
 }
 
 // ---- manifests, descriptors, platforms ----

@@ -70,6 +70,15 @@ impl Verifier {
         let v = self.inner.take().ok_or_else(|| invalid("verifier already finished"))?;
         core(v.finish()).map(|d| d.to_string())
     }
+
+    /// Ends the stream like `finish`, but answers instead of throwing, in the shape a
+    /// pull host reports to the machine: `{digest}` when verified, else `{failure}` with
+    /// `{kind: "digest-mismatch", actual}` or `{kind: "size-mismatch", actual}`.
+    #[napi]
+    pub fn check(&mut self) -> Result<Value> {
+        let v = self.inner.take().ok_or_else(|| invalid("verifier already finished"))?;
+        Ok(convert::verify_outcome(v.finish()))
+    }
 }
 
 /// Parses an image config (image-spec `config.md`), keeping unknown fields.

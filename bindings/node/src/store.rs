@@ -278,3 +278,10 @@ pub fn check_oci_layout(bytes: Uint8Array) -> Result<()> {
 pub fn blob_path(digest: String) -> Result<String> {
     Ok(layout::blob_path(&crate::convert::digest(&digest)?))
 }
+
+/// How many manifests an `index.json` lists (a layout without `hoist.json` that lists
+/// some was written by another tool; hoist does not import it).
+#[napi]
+pub fn count_index_entries(bytes: Uint8Array) -> Result<u32> {
+    core(layout::read_index_pairs(&bytes)).map(|p| u32::try_from(p.len()).unwrap_or(u32::MAX))
+}
