@@ -61,6 +61,9 @@ function canonical(v) {
   if (v && typeof v === 'object') {
     return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
   }
+  // The binding returns integers beyond 2^53 as BigInt (exact); the native dump, read
+  // with JSON.parse, holds them as the nearest double, so compare in that form.
+  if (typeof v === 'bigint') return JSON.stringify(Number(v));
   return JSON.stringify(v);
 }
 

@@ -264,12 +264,15 @@ pub fn challenge(c: &Challenge) -> Value {
     out
 }
 
-/// A token request the host sends as is.
+/// A token request the host sends as is; `headers` are `{name, value, secret}` so that a
+/// caller can keep secret values out of its logs.
 pub fn token_request(r: &TokenRequest) -> Value {
     let headers: Vec<Value> = r
         .headers
         .iter()
-        .map(|(n, v): &(String, HeaderValue)| json!([n, v.expose()]))
+        .map(|(n, v): &(String, HeaderValue)| {
+            json!({ "name": n, "value": v.expose(), "secret": v.is_secret() })
+        })
         .collect();
     json!({
         "method": r.method.as_str(),

@@ -139,3 +139,9 @@ pub fn select_platform(manifests: Vec<Value>, want: Value) -> Result<u32> {
         .and_then(|i| u32::try_from(i).ok())
         .ok_or_else(|| invalid("manifests"))
 }
+
+/// containerd's `FormatAll` string of a platform object (`linux/arm64/v8`).
+#[napi]
+pub fn format_platform(platform: Value) -> Result<String> {
+    Ok(core(Platform::from_value(&platform))?.format())
+}
