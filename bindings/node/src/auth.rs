@@ -68,8 +68,11 @@ impl DockerConfig {
     /// The file's text after `login` of `username`/`password` under `key`.
     #[napi]
     pub fn with_login(&self, key: String, username: String, password: String) -> Result<String> {
-        core(self.inner.with_login(&key, &username, &Secret::new(password)))
-            .map(|s| s.expose().to_owned())
+        core(
+            self.inner
+                .with_login(&key, &username, &Secret::new(password)),
+        )
+        .map(|s| s.expose().to_owned())
     }
 
     /// The file's text after `logout` of `key`.
@@ -183,7 +186,9 @@ pub fn token_request(options: TokenRequestOptions) -> Result<Value> {
         None => auth::Credentials::Anonymous,
     };
     let challenges = core(auth::parse_challenges(&[options.challenge.as_str()]))?;
-    let first = challenges.first().ok_or_else(|| error(AuthError::RealmMissing))?;
+    let first = challenges
+        .first()
+        .ok_or_else(|| error(AuthError::RealmMissing))?;
     let mut params = core(TokenParams::from_challenge(
         first,
         options.registry_is_http.unwrap_or(false),

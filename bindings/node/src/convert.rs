@@ -17,8 +17,8 @@ use hoist_core::digest::{Digest, DigestError};
 use hoist_core::manifest::Manifest;
 use hoist_core::platform::Platform;
 use hoist_core::pull::{
-    BodyAction, Failure, Input, Output, RequestId, ResponseHead, StoreOp, StoreOpId,
-    StoreResult, TransportFailure,
+    BodyAction, Failure, Input, Output, RequestId, ResponseHead, StoreOp, StoreOpId, StoreResult,
+    TransportFailure,
 };
 use hoist_core::reference::{
     ArchiveSelector, ImageLocation, OciSelector, Reference, RegistriesConf, ShortNameResolution,
@@ -51,7 +51,10 @@ pub fn error<E: ErrorCode + Display>(e: E) -> napi::Error<Code> {
 
 /// An argument of the wrong shape (`invalid-argument`), naming the argument.
 pub fn invalid(what: impl Display) -> napi::Error<Code> {
-    napi::Error::new(Code("invalid-argument"), format!("invalid argument: {what}"))
+    napi::Error::new(
+        Code("invalid-argument"),
+        format!("invalid argument: {what}"),
+    )
 }
 
 /// Maps a core result.
@@ -61,7 +64,7 @@ pub fn core<T, E: ErrorCode + Display>(r: std::result::Result<T, E>) -> JsResult
 
 /// A serializable core value as a JSON value for JavaScript.
 pub fn to_value<T: Serialize>(v: &T) -> JsResult<Value> {
-    serde_json::to_value(v).map_err(|e| invalid(e))
+    serde_json::to_value(v).map_err(invalid)
 }
 
 /// A JavaScript value as a core type through its serde form.
@@ -153,7 +156,12 @@ pub fn registries_conf(c: &RegistriesConf) -> Value {
     let aliases: Map<String, Value> = c
         .aliases()
         .iter()
-        .map(|(k, v)| (k.clone(), v.as_ref().map_or(Value::Null, |r| r.as_str().into())))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_ref().map_or(Value::Null, |r| r.as_str().into()),
+            )
+        })
         .collect();
     json!({
         "registries": registries,
@@ -613,8 +621,15 @@ fn store_result(v: &Value) -> JsResult<StoreResult> {
 
 /// A [`PullInput`] as a machine input.
 pub fn pull_input(i: PullInput) -> JsResult<Input> {
-    let id = || i.id.ok_or_else(|| invalid("id")).and_then(|n| to_u64("id", n));
-    let now = || i.now.ok_or_else(|| invalid("now")).and_then(|n| to_u64("now", n));
+    let id = || {
+        i.id.ok_or_else(|| invalid("id"))
+            .and_then(|n| to_u64("id", n))
+    };
+    let now = || {
+        i.now
+            .ok_or_else(|| invalid("now"))
+            .and_then(|n| to_u64("now", n))
+    };
     Ok(match i.kind.as_str() {
         "http-response" => Input::HttpResponse {
             id: RequestId(id()?),

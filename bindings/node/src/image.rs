@@ -15,7 +15,8 @@ use crate::convert::{self, core, digests, invalid, Result, Schema1Config};
 /// `{algorithm, encoded}`.
 #[napi]
 pub fn parse_digest(s: String) -> Result<Value> {
-    core(Digest::parse(&s)).map(|d| json!({ "algorithm": d.algorithm().as_str(), "encoded": d.encoded() }))
+    core(Digest::parse(&s))
+        .map(|d| json!({ "algorithm": d.algorithm().as_str(), "encoded": d.encoded() }))
 }
 
 /// The digest of `bytes` with `algorithm` (`sha256`, `sha512`).
@@ -53,21 +54,29 @@ impl Verifier {
     /// declared size.
     #[napi]
     pub fn update(&mut self, chunk: Uint8Array) -> Result<()> {
-        let v = self.inner.as_mut().ok_or_else(|| invalid("verifier already finished"))?;
+        let v = self
+            .inner
+            .as_mut()
+            .ok_or_else(|| invalid("verifier already finished"))?;
         core(v.update(&chunk))
     }
 
     /// Bytes fed so far.
     #[napi(getter)]
     pub fn bytes_verified(&self) -> f64 {
-        self.inner.as_ref().map_or(0.0, |v| convert::num(v.bytes_verified()))
+        self.inner
+            .as_ref()
+            .map_or(0.0, |v| convert::num(v.bytes_verified()))
     }
 
     /// Ends the stream: the digest on success, else throws `digest-mismatch` or
     /// `size-mismatch`. A verifier finishes once.
     #[napi]
     pub fn finish(&mut self) -> Result<String> {
-        let v = self.inner.take().ok_or_else(|| invalid("verifier already finished"))?;
+        let v = self
+            .inner
+            .take()
+            .ok_or_else(|| invalid("verifier already finished"))?;
         core(v.finish()).map(|d| d.to_string())
     }
 
@@ -76,7 +85,10 @@ impl Verifier {
     /// `{kind: "digest-mismatch", actual}` or `{kind: "size-mismatch", actual}`.
     #[napi]
     pub fn check(&mut self) -> Result<Value> {
-        let v = self.inner.take().ok_or_else(|| invalid("verifier already finished"))?;
+        let v = self
+            .inner
+            .take()
+            .ok_or_else(|| invalid("verifier already finished"))?;
         Ok(convert::verify_outcome(v.finish()))
     }
 }
@@ -120,7 +132,10 @@ pub struct Schema1Entry {
 /// Converts a schema 1 manifest's history (newest first) and its layers' diff IDs
 /// (oldest first) into an image config, byte-identical to containers/image.
 #[napi]
-pub fn schema1_to_config(history: Vec<Schema1Entry>, diff_ids: Vec<String>) -> Result<Schema1Config> {
+pub fn schema1_to_config(
+    history: Vec<Schema1Entry>,
+    diff_ids: Vec<String>,
+) -> Result<Schema1Config> {
     let history = history
         .into_iter()
         .map(|e| Ok((e.v1_compatibility, convert::digest(&e.blob_sum)?)))
@@ -143,7 +158,10 @@ pub fn image_id(config: Uint8Array) -> String {
 /// The chain IDs of a list of diff IDs (image-spec `config.md#layer-chainid`).
 #[napi]
 pub fn chain_ids(diff_ids: Vec<String>) -> Result<Vec<String>> {
-    Ok(id::chain_ids(&digests(&diff_ids)?).iter().map(Digest::to_string).collect())
+    Ok(id::chain_ids(&digests(&diff_ids)?)
+        .iter()
+        .map(Digest::to_string)
+        .collect())
 }
 
 /// The chain ID of the top layer, `null` for no layers.

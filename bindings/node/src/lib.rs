@@ -12,10 +12,10 @@
 
 pub mod convert;
 
-mod auth;
-mod fslock;
-mod image;
-mod manifest;
-mod pull;
-mod reference;
-mod store;
+pub mod auth;
+pub mod fslock;
+pub mod image;
+pub mod manifest;
+pub mod pull;
+pub mod reference;
+pub mod store;

@@ -8,7 +8,7 @@ use hoist_core::reference;
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::convert::{self, core, to_u64, Result, PullInput, PullOutput};
+use crate::convert::{self, core, to_u64, PullInput, PullOutput, Result};
 use crate::reference::RegistriesConf;
 
 /// Options of a [`Puller`].

@@ -5,7 +5,7 @@ use hoist_core::reference::{self, ImageLocation, Reference, ShortNameMode};
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::convert::{self, core, invalid, Result, ReferenceInfo};
+use crate::convert::{self, core, invalid, ReferenceInfo, Result};
 
 /// Parses `s` with the exact grammar (no normalization), like Go's `reference.Parse`.
 #[napi]
@@ -102,9 +102,9 @@ impl RegistriesConf {
     /// The `[[registry]]` entry whose prefix matches `reference` best, if any.
     #[napi]
     pub fn find_registry(&self, reference: String) -> Option<Value> {
-        self.inner.find_registry(&reference).map(|r| {
-            serde_json::json!({ "prefix": r.prefix(), "location": r.location() })
-        })
+        self.inner
+            .find_registry(&reference)
+            .map(|r| serde_json::json!({ "prefix": r.prefix(), "location": r.location() }))
     }
 
     /// Where to pull `reference` (normalized first) from, mirrors first.

@@ -140,7 +140,11 @@ impl Filter {
     /// Parses filter arguments (each may hold comma-separated clauses) against `index`
     /// (for `before`/`since`) at `nowUnix` seconds (for `until` durations).
     #[napi(factory)]
-    pub fn parse(filters: Vec<String>, index: Option<&ImageIndex>, now_unix: Option<i64>) -> Result<Filter> {
+    pub fn parse(
+        filters: Vec<String>,
+        index: Option<&ImageIndex>,
+        now_unix: Option<i64>,
+    ) -> Result<Filter> {
         let args: Vec<&str> = filters.iter().map(String::as_str).collect();
         let empty = store::ImageIndex::new();
         let index = index.map_or(&empty, |i| &i.inner);
@@ -242,14 +246,17 @@ impl StoreMeta {
     /// `ImageIndex.untag` on the meta.
     #[napi]
     pub fn untag(&mut self, image: String, name: Option<String>) -> Result<Vec<Value>> {
-        changes(core(self.inner.apply(|i| i.untag(&image, name.as_deref())))?)
+        changes(core(
+            self.inner.apply(|i| i.untag(&image, name.as_deref())),
+        )?)
     }
 
     /// `ImageIndex.remove` on the meta (descriptors of removed images are dropped).
     #[napi]
     pub fn remove(&mut self, image: String, force: Option<bool>) -> Result<Vec<Value>> {
         changes(core(
-            self.inner.apply(|i| i.remove(&image, force.unwrap_or(false))),
+            self.inner
+                .apply(|i| i.remove(&image, force.unwrap_or(false))),
         )?)
     }
 

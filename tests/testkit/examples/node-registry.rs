@@ -82,9 +82,10 @@ fn main() {
     for (key, reference, builder) in builders {
         let dir = layouts.path().join(key);
         let tag = reference.rsplit_once(':').map_or("latest", |(_, t)| t);
-        let built = builder.tag(tag).write(&dir).and_then(|image| {
-            push(&dir, reference, &registry).map(|digest| (image, digest))
-        });
+        let built = builder
+            .tag(tag)
+            .write(&dir)
+            .and_then(|image| push(&dir, reference, &registry).map(|digest| (image, digest)));
         let (image, digest) = match built {
             Ok(x) => x,
             Err(e) => {
