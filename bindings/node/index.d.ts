@@ -44,9 +44,9 @@ export function familiar(s: string): string
 /** The canonical form with `latest` filled in. */
 export function canonical(s: string): string
 /** `reference` with its tag set (`WithTag`). */
-export function withTag(reference: string, tag: string): string
+export function withTag(reference: string, tag: string): ReferenceInfo
 /** `reference` with `digest` added (`WithDigest`). */
-export function withDigest(reference: string, digest: string): string
+export function withDigest(reference: string, digest: string): ReferenceInfo
 /** Whether `s` is a short name (no registry) that registries.conf resolves. */
 export function isShortName(s: string): boolean
 
@@ -135,14 +135,13 @@ export class DockerConfig {
   credHelpers(): Record<string, string>
   credsStore(): string | null
   /** What the file says about a registry key (`host`, `host/namespace`). */
-  lookup(key: string): Lookup
+  lookupCredentials(key: string): Lookup
   /** The file's new text after a login. */
   withLogin(key: string, username: string, password: string): string
   /** The file's new text after a logout. */
   without(key: string): string
 }
 export function parseDockerConfig(bytes: Uint8Array, legacy?: boolean | null): DockerConfig
-export function lookupCredentials(config: DockerConfig, key: string): Lookup
 
 /** The kubelet's credential keyring (wildcard hosts, best match first). */
 export class Keyring {
@@ -227,8 +226,8 @@ export interface ImageConfigInfo {
   configExtraKeys: string[]
 }
 /** Parses an image config (image-spec config.md), unknown fields kept. */
-export function parseImageConfig(bytes: Uint8Array): ImageConfigInfo
-export function checkConfigLayers(bytes: Uint8Array, layers: number): void
+export function parseConfig(bytes: Uint8Array): ImageConfigInfo
+export function checkLayers(bytes: Uint8Array, layers: number): void
 export function parseTimestamp(s: string): { unixSeconds: number; nanos: number; offsetSeconds: number }
 /** Splits an image `User` as cri-containerd does; null when none. */
 export function parseUser(user: string): ImageUser | null
@@ -336,6 +335,8 @@ export class ImageIndex {
   toJson(): Uint8Array
   setSearchRegistries(registries: string[]): void
   readonly size: number
+  /** The record with exactly this ID, or null. */
+  get(id: string): ImageRecord | null
   records(): ImageRecord[]
   /** Newest first, then by ID. */
   list(filter?: Filter | null): ImageRecord[]

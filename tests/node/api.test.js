@@ -63,7 +63,7 @@ test('secrets stay out of error messages', () => {
     (e) => typeof e.code === 'string' && !e.message.includes(secret),
   );
   assert.throws(
-    () => h.parseDockerConfig(enc(`{"auths":{"x":{"auth":"${Buffer.from(`u${secret}`).toString('base64')}"}}}`)).lookup('x'),
+    () => h.parseDockerConfig(enc(`{"auths":{"x":{"auth":"${Buffer.from(`u${secret}`).toString('base64')}"}}}`)).lookupCredentials('x'),
     (e) => typeof e.code === 'string' && !e.message.includes(secret),
   );
 });

@@ -62,7 +62,7 @@ function makeFamilies(h) {
         switch (i.op) {
           case 'parse': return out(() => ({ auths: c.authKeys(), cred_helpers: c.credHelpers(), creds_store: nul(c.credsStore()) }));
           case 'lookup': return out(() => {
-            const l = c.lookup(i.key);
+            const l = c.lookupCredentials(i.key);
             if (l.kind === 'credentials') return { kind: 'credentials', credentials: credentialsJson(l.credentials, shown) };
             return l;
           });
@@ -127,7 +127,7 @@ function makeFamilies(h) {
   // ---- config ----
   const config = {
     parse: (i) => out(() => {
-      const c = h.parseImageConfig(bytes(i));
+      const c = h.parseConfig(bytes(i));
       return {
         image_id: c.id, architecture: c.architecture, os: c.os, variant: nul(c.variant),
         os_version: nul(c.osVersion), os_features: c.osFeatures, author: nul(c.author),
@@ -139,7 +139,7 @@ function makeFamilies(h) {
         extra_keys: c.extraKeys, config_extra_keys: c.configExtraKeys,
       };
     }),
-    check_layers: (i) => out(() => h.checkConfigLayers(bytes(i.config), i.layers)),
+    check_layers: (i) => out(() => h.checkLayers(bytes(i.config), i.layers)),
     timestamp: (i) => out(() => {
       const t = h.parseTimestamp(i);
       return { unix_seconds: t.unixSeconds, nanos: t.nanos, offset_seconds: t.offsetSeconds };
@@ -287,7 +287,7 @@ function makeFamilies(h) {
     parse_docker_ref: (i) => out(() => describe(h.parseDockerRef(i))),
     with: (i) => out(() => {
       let r = h.parseName(i.name).string;
-      for (const op of i.ops) r = op.tag !== undefined ? h.withTag(r, op.tag) : h.withDigest(r, op.digest);
+      for (const op of i.ops) r = (op.tag !== undefined ? h.withTag(r, op.tag) : h.withDigest(r, op.digest)).string;
       return r;
     }),
     registries_conf: (i) => out(() => snakeConf(conf(i).describe())),

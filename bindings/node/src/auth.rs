@@ -61,7 +61,7 @@ impl DockerConfig {
     /// What the file says about `key` (`host`, `host/namespace`…):
     /// `{kind: "helper", helper}`, `{kind: "credentials", credentials}` or `{kind: "none"}`.
     #[napi]
-    pub fn lookup(&self, key: String) -> Result<Value> {
+    pub fn lookup_credentials(&self, key: String) -> Result<Value> {
         lookup_value(&self.inner, &key)
     }
 
@@ -94,12 +94,6 @@ fn lookup_value(config: &auth::DockerConfig, key: &str) -> Result<Value> {
 #[napi]
 pub fn parse_docker_config(bytes: Uint8Array, legacy: Option<bool>) -> Result<DockerConfig> {
     DockerConfig::parse(bytes, legacy)
-}
-
-/// What `config` says about `key` (see [`DockerConfig::lookup`]).
-#[napi]
-pub fn lookup_credentials(config: &DockerConfig, key: String) -> Result<Value> {
-    lookup_value(&config.inner, &key)
 }
 
 /// The kubelet's credential keyring: auth files merged, looked up by image with

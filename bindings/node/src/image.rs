@@ -95,14 +95,14 @@ impl Verifier {
 
 /// Parses an image config (image-spec `config.md`), keeping unknown fields.
 #[napi]
-pub fn parse_image_config(bytes: Uint8Array) -> Result<Value> {
+pub fn parse_config(bytes: Uint8Array) -> Result<Value> {
     core(ImageConfig::parse(&bytes)).map(|c| convert::image_config(&c))
 }
 
 /// Checks that a config's `rootfs.diff_ids` and history agree with a manifest of
 /// `layers` layers.
 #[napi]
-pub fn check_config_layers(bytes: Uint8Array, layers: u32) -> Result<()> {
+pub fn check_layers(bytes: Uint8Array, layers: u32) -> Result<()> {
     let c = core(ImageConfig::parse(&bytes))?;
     core(c.check_layers(layers as usize))
 }

@@ -54,17 +54,17 @@ pub fn canonical(s: String) -> Result<String> {
 
 /// `reference` (exact grammar) with its tag replaced by `tag` (`WithTag`).
 #[napi]
-pub fn with_tag(reference: String, tag: String) -> Result<String> {
+pub fn with_tag(reference: String, tag: String) -> Result<ReferenceInfo> {
     let r = core(reference::parse(&reference))?;
-    core(r.with_tag(&tag)).map(|r| r.as_str().to_owned())
+    core(r.with_tag(&tag)).map(|r| convert::reference(&r))
 }
 
 /// `reference` (exact grammar) with `digest` added (`WithDigest`).
 #[napi]
-pub fn with_digest(reference: String, digest: String) -> Result<String> {
+pub fn with_digest(reference: String, digest: String) -> Result<ReferenceInfo> {
     let r = core(reference::parse(&reference))?;
     let d = convert::digest(&digest)?;
-    Ok(r.with_digest(d).as_str().to_owned())
+    Ok(convert::reference(&r.with_digest(d)))
 }
 
 /// Whether `s` is a short name (no registry), which `registries.conf` resolves.

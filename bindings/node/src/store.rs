@@ -64,6 +64,13 @@ impl ImageIndex {
         u32::try_from(self.inner.len()).unwrap_or(u32::MAX)
     }
 
+    /// The record with exactly this ID, if any.
+    #[napi]
+    pub fn get(&self, id: String) -> Result<Option<Value>> {
+        let id = crate::convert::digest(&id)?;
+        self.inner.get(&id).map(to_value).transpose()
+    }
+
     /// Every record, by ID.
     #[napi]
     pub fn records(&self) -> Result<Vec<Value>> {

@@ -34,7 +34,7 @@ async function inspect(image, options) {
   const manifestBytes = await store.readBlob(record.manifest_digest, MAX_DOCUMENT);
   const manifest = b.parseManifest(manifestBytes, { contentType: manifestDescriptor.mediaType });
   const configDigest = record.config_digest ?? record.id;
-  const config = b.parseImageConfig(await store.readBlob(configDigest, MAX_DOCUMENT));
+  const config = b.parseConfig(await store.readBlob(configDigest, MAX_DOCUMENT));
   return { record, manifestDescriptor, manifest, config };
 }
 
