@@ -33,7 +33,7 @@ http: { addr: 127.0.0.1:$port }
 YML
 docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
 reg=$!
-trap 'kill $reg 2>/dev/null; wait $reg 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $reg 2>/dev/null; wait $reg 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
 LAYERS=8 LAYER_SIZE=25000000 SEED=4242 "$mk" "$work/layout-medium" medium >/dev/null
 skopeo copy -q --dest-tls-verify=false "oci:$work/layout-medium:medium" "docker://127.0.0.1:$port/bench/medium:latest"
