@@ -14,6 +14,8 @@ step "installing test dependencies"
 need_apt=()
 command -v docker-registry >/dev/null || need_apt+=(docker-registry)
 command -v skopeo >/dev/null || need_apt+=(skopeo)
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
   $sudo_ apt-get update -q
@@ -35,3 +37,6 @@ step "hoist-core stays sans-IO"
 
 step "cargo test --workspace"
 cargo test --workspace
+
+step "node tests (binding, Node host, npm package)"
+bash tests/node/run.sh

@@ -48,6 +48,7 @@ use crate::ErrorCode;
 
 mod inflight;
 pub mod layout;
+mod meta_ops;
 mod names;
 mod record;
 mod resolve;

@@ -1,0 +1,6 @@
+'use strict';
+// Loads the native binding (bindings/node, built as index.node next to package.json).
+// HOIST_NODE_BINDING overrides the path (tests use it to load a specific build).
+const path = require('node:path');
+
+module.exports = require(process.env.HOIST_NODE_BINDING || path.join(__dirname, '..', 'index.node'));

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Node benchmarks (release builds):
+#   1. parseReference per-call cost over the 100k reference corpus of
+#      tests/bench/reference (target < 2 µs per call);
+#   2. the Node host's pull of the medium bench image (8 layers, ~200 MB) against
+#      `skopeo copy docker:// oci:` from the same local docker-registry, in the same run,
+#      cold destination each time (target: Node at least 2x faster). `hoist pull` (native)
+#      is measured alongside for reference.
+# Usage: tests/bench/node.sh [RUNS]   (default 5)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs=${1:-5}
+cargo build -q --release -p hoist-node -p hoist
+cargo build -q --release -p hoist-testkit --example make-image
+work=$(mktemp -d)
+binding="$work/index.node"
+cp target/release/libhoist_node.so "$binding"
+export HOIST_NODE_BINDING="$binding"
+
+echo "== parseReference per call (Node binding, release)"
+cargo bench -q --bench reference -p hoist-core -- --dump-corpus >"$work/corpus.txt"
+node tests/bench/node-reference.js "$work/corpus.txt" 7
+
+echo
+echo "== pull: Node host vs skopeo (and native hoist), medium image"
+mk=$PWD/target/release/examples/make-image
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$work/config.yml" <<YML
+version: 0.1
+log: { level: error }
+storage: { filesystem: { rootdirectory: $work/storage } }
+http: { addr: 127.0.0.1:$port }
+YML
+docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
+reg=$!
+trap 'kill $reg 2>/dev/null; wait $reg 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+LAYERS=8 LAYER_SIZE=25000000 SEED=4242 "$mk" "$work/layout-medium" medium >/dev/null
+skopeo copy -q --dest-tls-verify=false "oci:$work/layout-medium:medium" "docker://127.0.0.1:$port/bench/medium:latest"
+
+export HOME="$work/home" CONTAINERS_REGISTRIES_CONF=/dev/null
+cat >"$work/pull.js" <<'JS'
+const { pull } = require(process.env.HOIST_NODE_PACKAGE);
+pull(process.argv[2], { store: process.argv[3], plainHttp: true }).catch((e) => { console.error(e.code, e.message); process.exit(1); });
+JS
+# The package loads the release binding through HOIST_NODE_BINDING.
+export HOIST_NODE_PACKAGE="$PWD/hosts/node"
+python3 - "$port" "$work" "$runs" "$PWD/target/release/hoist" <<'PY'
+import shutil, statistics, subprocess, sys, time
+port, work, runs, hoist = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+ref = f"127.0.0.1:{port}/bench/medium:latest"
+def timed(cmd):
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+n, s, r = [], [], []
+for i in range(runs):
+    for out, cmd in ((n, ["node", f"{work}/pull.js", ref, f"{work}/n{i}"]),
+                     (s, ["skopeo", "copy", "-q", "--src-tls-verify=false", f"docker://{ref}", f"oci:{work}/s{i}:medium"]),
+                     (r, [hoist, "--store", f"{work}/r{i}", "pull", "-q", "--plain-http", ref])):
+        out.append(timed(cmd))
+    for d in ("n", "s", "r"):
+        shutil.rmtree(f"{work}/{d}{i}")
+med = statistics.median
+print(f"{'':14} {'min':>8} {'median':>8}")
+for name, xs in (("node host", n), ("skopeo", s), ("native hoist", r)):
+    print(f"{name:14} {min(xs):7.3f}s {med(xs):7.3f}s")
+print(f"node host vs skopeo (median): {med(s)/med(n):.2f}x faster (target >= 2x)")
+print(f"node host vs native hoist (median): {med(n)/med(r):.2f}x the time")
+PY
