@@ -59,6 +59,7 @@
 
 use std::fmt;
 
+pub mod fake;
 pub mod http;
 pub mod image;
 pub mod pki;
