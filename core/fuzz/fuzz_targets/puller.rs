@@ -364,7 +364,14 @@ fuzz_target!(|data: &[u8]| {
                             staged.insert(digest, ());
                             Input::BlobStaged { id, now }
                         }
-                        2 => Input::Progress { id, bytes: offset.saturating_add(1).min(size) },
+                        2 => {
+                            // A progress report does not answer the body: it stays pending.
+                            pending.push(Pending::Body(
+                                id,
+                                BodyAction::StreamToStore { digest, size, offset },
+                            ));
+                            Input::Progress { id, bytes: offset.saturating_add(1).min(size) }
+                        }
                         _ => {
                             let kind = match c.byte().unwrap_or(0) % 4 {
                                 0 => TransportFailure::Reset,

@@ -63,6 +63,7 @@ fn slow_loris_that_trickles_under_the_idle_timeout() {
     case.fake
         .mangle_manifest(TAG, usize::MAX, |b| Body::Trickle {
             bytes: b.to_vec(),
+            chunk: 1,
             every: Duration::from_millis(300),
         });
     let out = case.expect_failure_of(&case.reference(), "timeout", &["--document-timeout", "1s"]);

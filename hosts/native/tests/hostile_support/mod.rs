@@ -134,34 +134,12 @@ impl Case {
     /// Runs `hoist ARGS` against the case's store and auth file, killed after
     /// [`RUN_LIMIT`].
     pub fn hoist(&self, args: &[&str]) -> Run {
-        let home = self.tmp.path().join("home");
-        std::fs::create_dir_all(&home).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hoist"));
-        cmd.arg("--store")
-            .arg(self.store())
-            .args(args)
-            .env("HOME", &home)
-            .env_remove("XDG_RUNTIME_DIR")
-            .env_remove("DOCKER_CONFIG")
-            .env_remove("HTTPS_PROXY")
-            .env_remove("HTTP_PROXY")
-            .env_remove("https_proxy")
-            .env_remove("http_proxy")
-            .env("REGISTRY_AUTH_FILE", self.auth_file())
-            .env("CONTAINERS_REGISTRIES_CONF", "/dev/null")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut cmd = hoist_cmd(&self.store(), &self.tmp.path().join("home"));
+        cmd.args(args).env("REGISTRY_AUTH_FILE", self.auth_file());
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let started = Instant::now();
-        let child = cmd.spawn().unwrap();
-        let output = wait_limited(child, RUN_LIMIT);
-        Run {
-            output,
-            took: started.elapsed(),
-        }
+        run(cmd)
     }
 
     /// `hoist pull` with the case's pull arguments and `extra`.
@@ -405,4 +383,36 @@ pub fn assert_store_has_no_canary(root: &Path) {
 /// origins.
 pub fn origin_of(url: &str) -> String {
     url.split("://").nth(1).unwrap_or(url).to_owned()
+}
+
+/// `hoist --store STORE` with piped output and an environment of its own: `HOME` set to
+/// `home`, no proxies, no registries.conf, no auth files from the developer's machine.
+pub fn hoist_cmd(store: &Path, home: &Path) -> Command {
+    std::fs::create_dir_all(home).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hoist"));
+    cmd.arg("--store")
+        .arg(store)
+        .env("HOME", home)
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("DOCKER_CONFIG")
+        .env_remove("REGISTRY_AUTH_FILE")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("HTTP_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("http_proxy")
+        .env("CONTAINERS_REGISTRIES_CONF", "/dev/null")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Runs `cmd` to the end (killed after [`RUN_LIMIT`]).
+pub fn run(mut cmd: Command) -> Run {
+    let started = Instant::now();
+    let output = wait_limited(cmd.spawn().unwrap(), RUN_LIMIT);
+    Run {
+        output,
+        took: started.elapsed(),
+    }
 }

@@ -36,11 +36,14 @@ pub enum Body {
         /// What `Content-Length` claims.
         declared: u64,
     },
-    /// `bytes`, one byte every `every`: a slow-loris server that never goes quite silent.
+    /// `bytes`, `chunk` bytes at a time with a pause of `every` between chunks: a
+    /// slow-loris server that never goes quite silent (`chunk: 1`), or just a slow one.
     Trickle {
         /// The body.
         bytes: Vec<u8>,
-        /// The pause between two bytes.
+        /// Bytes per write (at least 1).
+        chunk: usize,
+        /// The pause between two writes.
         every: Duration,
     },
 }
@@ -176,12 +179,16 @@ impl Reply {
                 }
                 Ok(())
             }
-            Body::Trickle { bytes, every } => {
-                for b in bytes {
+            Body::Trickle {
+                bytes,
+                chunk,
+                every,
+            } => {
+                for c in bytes.chunks((*chunk).max(1)) {
                     if gone() {
                         break;
                     }
-                    w.write_all(&[*b])?;
+                    w.write_all(c)?;
                     w.flush()?;
                     std::thread::sleep(*every);
                 }
