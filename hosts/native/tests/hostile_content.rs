@@ -196,6 +196,11 @@ fn config_over_its_limit() {
     parts.manifest["config"]["size"] = json!(parts.config.len());
     case.serve(&parts);
     case.expect_failure("config-too-large");
+    assert_eq!(
+        case.layer_requests(&parts),
+        0,
+        "no layer is fetched for a rejected document"
+    );
 }
 
 #[test]
@@ -248,6 +253,11 @@ fn index_nested_too_deep() {
         c.add_manifest(&child.0, child.1, Some(TAG));
     });
     case.expect_failure("index-too-deep");
+    assert_eq!(
+        case.layer_requests(&parts),
+        0,
+        "no layer is fetched for a rejected document"
+    );
     let manifest_gets = case.fake.log().iter().filter(|s| s.is_manifest()).count();
     assert!(
         manifest_gets <= 12,
@@ -263,8 +273,7 @@ fn too_many_layers() {
     let layer = m["layers"][0].clone();
     m["layers"] = json!(vec![layer; 1001]);
     serve_manifest(&case, &parts, OCI_MANIFEST, m.to_string().into_bytes());
-    let out = case.expect_failure("too-many-layers");
-    let _ = out;
+    case.expect_failure("too-many-layers");
     assert!(case.fake.log().iter().all(|s| !s.is_blob()));
 }
 
@@ -280,6 +289,11 @@ fn document_with_both_manifests_and_layers() {
     }]);
     serve_manifest(&case, &parts, OCI_MANIFEST, m.to_string().into_bytes());
     case.expect_failure("ambiguous-manifest");
+    assert_eq!(
+        case.layer_requests(&parts),
+        0,
+        "no layer is fetched for a rejected document"
+    );
 }
 
 #[test]
@@ -291,6 +305,11 @@ fn media_type_in_body_disagrees_with_the_header() {
     m["mediaType"] = json!(OCI_INDEX);
     serve_manifest(&case, &parts, OCI_MANIFEST, m.to_string().into_bytes());
     case.expect_failure("media-type-mismatch");
+    assert_eq!(
+        case.layer_requests(&parts),
+        0,
+        "no layer is fetched for a rejected document"
+    );
 }
 
 #[test]
@@ -304,6 +323,11 @@ fn media_type_header_disagrees_with_the_body() {
         parts.manifest_bytes(),
     );
     case.expect_failure("media-type-mismatch");
+    assert_eq!(
+        case.layer_requests(&parts),
+        0,
+        "no layer is fetched for a rejected document"
+    );
 }
 
 #[test]
@@ -329,6 +353,11 @@ fn media_type_disagrees_with_the_parent_index() {
         c.add_manifest(OCI_INDEX, index, Some(TAG));
     });
     case.expect_failure("media-type-mismatch");
+    assert_eq!(
+        case.layer_requests(&parts),
+        0,
+        "no layer is fetched for a rejected document"
+    );
 }
 
 #[test]
@@ -341,6 +370,11 @@ fn duplicate_json_keys_in_a_manifest() {
     let dup = format!("{},\"config\":{}}}", &text[..text.len() - 1], other);
     serve_manifest(&case, &parts, OCI_MANIFEST, dup.into_bytes());
     case.expect_failure("duplicate-key");
+    assert_eq!(
+        case.layer_requests(&parts),
+        0,
+        "no layer is fetched for a rejected document"
+    );
 }
 
 #[test]
@@ -351,6 +385,11 @@ fn trailing_data_after_a_manifest() {
     bytes.extend_from_slice(b" {\"layers\":[]}");
     serve_manifest(&case, &parts, OCI_MANIFEST, bytes);
     case.expect_failure("trailing-data");
+    assert_eq!(
+        case.layer_requests(&parts),
+        0,
+        "no layer is fetched for a rejected document"
+    );
 }
 
 #[test]
@@ -363,6 +402,11 @@ fn duplicate_json_keys_in_a_config() {
     parts.manifest["config"]["size"] = json!(parts.config.len());
     case.serve(&parts);
     case.expect_failure("duplicate-key");
+    assert_eq!(
+        case.layer_requests(&parts),
+        0,
+        "no layer is fetched for a rejected document"
+    );
 }
 
 #[test]
@@ -379,4 +423,22 @@ fn config_diff_ids_count_differs_from_the_layers() {
     parts.manifest["config"]["size"] = json!(parts.config.len());
     case.serve(&parts);
     case.expect_failure("diff-ids-mismatch");
+    assert_eq!(
+        case.layer_requests(&parts),
+        0,
+        "no layer is fetched for a rejected document"
+    );
+}
+
+#[test]
+fn layer_digest_that_is_a_path_never_becomes_one() {
+    let case = Case::new();
+    let parts = evil();
+    let mut m = parts.manifest.clone();
+    m["layers"][0]["digest"] = json!("sha256:../../../../../../tmp/hoist-escape");
+    serve_manifest(&case, &parts, OCI_MANIFEST, m.to_string().into_bytes());
+    // Rejected while parsing the manifest, before any blob request or file.
+    case.expect_failure("invalid-digest-length");
+    assert!(case.fake.log().iter().all(|s| !s.is_blob()));
+    assert!(!std::path::Path::new("/tmp/hoist-escape").exists());
 }

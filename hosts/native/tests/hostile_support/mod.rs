@@ -205,7 +205,41 @@ impl Case {
         assert_eq!(lines.len(), 1, "one clear line: {}", out.all());
         out.assert_no_canary();
         self.assert_unchanged(&before);
+        self.assert_log_sane();
         out
+    }
+
+    /// What every failed case's request log shows: credentials (an `Authorization`
+    /// header) went only to the registry's own origin — or, for `/token`, to the realm —
+    /// and the number of requests is bounded.
+    pub fn assert_log_sane(&self) {
+        let log = self.fake.log();
+        assert!(
+            log.len() <= 100,
+            "{} requests: unbounded retries?",
+            log.len()
+        );
+        for s in &log {
+            if s.authorization && s.path() != "/token" {
+                assert_eq!(
+                    s.origin,
+                    self.fake.host(),
+                    "Authorization sent to another origin: {s:?}"
+                );
+            }
+        }
+    }
+
+    /// How many requests asked for one of `parts`' layers.
+    pub fn layer_requests(&self, parts: &ImageParts) -> usize {
+        let digests: Vec<String> = (0..parts.layers.len())
+            .map(|i| parts.layer_digest(i))
+            .collect();
+        self.fake
+            .log()
+            .iter()
+            .filter(|s| digests.iter().any(|d| s.path().ends_with(d.as_str())))
+            .count()
     }
 
     /// The store is exactly `before`, the tag still names the good image, and no file of
