@@ -71,7 +71,7 @@ fn disk_full_fails_cleanly_and_leaves_the_store_unchanged() {
     assert!(!r.ok(), "{}", r.all());
     assert_eq!(r.code().as_deref(), Some("store-failed"), "{}", r.all());
     assert!(
-        r.stderr().contains("No space left") || r.stderr().contains("space"),
+        r.stderr().contains("No space left on device"),
         "the error says why: {}",
         r.stderr()
     );
