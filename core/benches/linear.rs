@@ -1,12 +1,13 @@
 //! Linear input, linear time: every parser that reads untrusted text is timed at 16 KiB,
-//! 256 KiB and 1 MiB of hostile input (rejected or accepted), and must take under 10 ms
-//! at 1 MiB and no more than 4× the per-byte time of 16 KiB at 1 MiB (so no quadratic
-//! corner hides behind a fast small case).
+//! 256 KiB and 1 MiB of hostile input (rejected or accepted). At 1 MiB none may take more
+//! than 4× the per-byte time of 16 KiB (so no quadratic corner hides behind a fast small
+//! case), and references and filters — which arrive one per CLI argument, CRI request or
+//! JS call — must take under 10 ms (issue 7's budget).
 //!
 //! Run by `tests/bench/linear.sh` (`cargo bench -p hoist-core --bench linear`). It is a
 //! benchmark, not a test: it prints a table, and exits 1 when a target is missed. Each
-//! cell is the minimum CPU time (`/proc/self/task/*/schedstat`) over repeated runs, the
-//! figure least disturbed by other work on a shared machine.
+//! cell is CPU time (`/proc/self/task/*/schedstat`) per call, from the fastest of several
+//! batches of at least 20 ms: the figure least disturbed by other work on a shared machine.
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -30,83 +31,109 @@ const BUDGET: Duration = Duration::from_millis(10);
 const MAX_GROWTH: f64 = 4.0;
 const SIZES: [usize; 3] = [16 << 10, 256 << 10, 1 << 20];
 
-/// Minimum CPU ns of `f` over up to 50 runs (at least 5, at most ~0.5 s).
+/// Nanoseconds per call of `f`: calls are batched until a batch takes at least 20 ms of
+/// CPU time (so the scheduler's accounting granularity does not matter), and the fastest
+/// of up to 7 batches (at least 3, at most ~1 s) is kept.
 fn min_ns(mut f: impl FnMut()) -> u64 {
+    let mut per_batch = 1u64;
+    loop {
+        let t = cpu_ns();
+        for _ in 0..per_batch {
+            f();
+        }
+        if cpu_ns().saturating_sub(t) >= 20_000_000 || per_batch >= 1 << 20 {
+            break;
+        }
+        per_batch *= 4;
+    }
     let mut best = u64::MAX;
     let mut spent = 0u64;
-    for i in 0..50 {
+    for i in 0..7 {
         let t = cpu_ns();
-        f();
-        let d = cpu_ns().saturating_sub(t).max(1);
-        best = best.min(d);
+        for _ in 0..per_batch {
+            f();
+        }
+        let d = cpu_ns().saturating_sub(t);
+        best = best.min(d / per_batch);
         spent += d;
-        if i >= 5 && spent > 500_000_000 {
+        if i >= 2 && spent > 1_000_000_000 {
             break;
         }
     }
-    best
+    best.max(1)
 }
 
-type Case = (&'static str, fn(usize) -> String, fn(&str));
+/// Name, input of a given size, the call, and whether the 10 ms budget applies.
+type Case = (&'static str, fn(usize) -> String, fn(&str), bool);
 
 fn cases() -> Vec<Case> {
     vec![
-        (
-            "reference: path",
-            |n| "a".repeat(n),
-            |s| {
-                let _ = black_box(parse(black_box(s)));
-            },
-        ),
+        ("reference: path", |n| "a".repeat(n), reference, true),
         (
             "reference: slashes",
             |n| "a/".repeat(n / 2),
-            |s| {
-                let _ = black_box(parse(black_box(s)));
-            },
+            reference,
+            true,
         ),
         (
             "reference: tag, normalized",
             |n| format!("a:{}", "b".repeat(n)),
-            |s| {
-                let _ = black_box(parse_normalized(black_box(s)));
-            },
+            normalized,
+            true,
         ),
         (
             "filter: reference glob",
             |n| format!("reference={}", "*a".repeat(n / 2)),
             filter,
+            true,
         ),
         (
             "filter: label",
             |n| format!("label={}", "a".repeat(n)),
             filter,
+            true,
         ),
-        ("filter: many clauses", |n| "label=x,".repeat(n / 8), filter),
-        ("manifest: many layers", manifest_text, |s| {
-            let _ = black_box(Manifest::parse(black_box(s.as_bytes()), None, None));
-        }),
         (
-            "manifest: deep nesting",
-            |n| "[".repeat(n),
-            |s| {
-                let _ = black_box(Manifest::parse(black_box(s.as_bytes()), None, None));
-            },
+            "filter: many clauses",
+            |n| "label=x,".repeat(n / 8),
+            filter,
+            true,
         ),
-        ("config: many env", config_text, |s| {
-            let _ = black_box(ImageConfig::parse(black_box(s.as_bytes())));
-        }),
-        ("auth file: many hosts", auth_text, |s| {
-            let _ = black_box(DockerConfig::parse(black_box(s.as_bytes())));
-        }),
+        ("manifest: many layers", manifest_text, manifest, false),
+        ("manifest: deep nesting", |n| "[".repeat(n), manifest, false),
+        ("config: many env", config_text, config, false),
+        ("auth file: many hosts", auth_text, auth_file, false),
         (
             "www-authenticate: many params",
             |n| format!("Bearer realm=\"https://a/t\"{}", ",k=\"v\"".repeat(n / 6)),
-            |s| {
-                let _ = black_box(parse_challenges(&[black_box(s)]));
-            },
+            challenges,
+            false,
         ),
     ]
+}
+
+fn reference(s: &str) {
+    let _ = black_box(parse(black_box(s)));
+}
+
+fn normalized(s: &str) {
+    let _ = black_box(parse_normalized(black_box(s)));
+}
+
+fn manifest(s: &str) {
+    let _ = black_box(Manifest::parse(black_box(s.as_bytes()), None, None));
+}
+
+fn config(s: &str) {
+    let _ = black_box(ImageConfig::parse(black_box(s.as_bytes())));
+}
+
+fn auth_file(s: &str) {
+    let _ = black_box(DockerConfig::parse(black_box(s.as_bytes())));
+}
+
+fn challenges(s: &str) {
+    let _ = black_box(parse_challenges(&[black_box(s)]));
 }
 
 fn filter(s: &str) {
@@ -157,17 +184,17 @@ fn auth_text(n: usize) -> String {
 
 fn main() -> ExitCode {
     if std::env::args().any(|a| a == "--list") {
-        for (name, _, _) in cases() {
+        for (name, _, _, _) in cases() {
             println!("{name}");
         }
         return ExitCode::SUCCESS;
     }
     println!(
-        "{:<32} {:>12} {:>12} {:>12} {:>8}  verdict",
+        "{:<32} {:>12} {:>12} {:>12} {:>8}  verdict (10 ms budget: *)",
         "input", "16 KiB", "256 KiB", "1 MiB", "growth"
     );
     let mut failed = false;
-    for (name, make, run) in cases() {
+    for (name, make, run, budgeted) in cases() {
         let times: Vec<u64> = SIZES
             .iter()
             .map(|&n| {
@@ -177,7 +204,7 @@ fn main() -> ExitCode {
             .collect();
         let per_byte = |i: usize| times[i] as f64 / SIZES[i] as f64;
         let growth = per_byte(2) / per_byte(0);
-        let over = Duration::from_nanos(times[2]) > BUDGET;
+        let over = budgeted && Duration::from_nanos(times[2]) > BUDGET;
         // Tiny inputs are dominated by fixed costs; only real growth counts.
         let nonlinear = growth > MAX_GROWTH && times[2] > 1_000_000;
         let verdict = match (over, nonlinear) {
@@ -187,6 +214,11 @@ fn main() -> ExitCode {
         };
         failed |= over || nonlinear;
         let ms = |ns: u64| format!("{:.3} ms", ns as f64 / 1e6);
+        let name = if budgeted {
+            format!("{name} *")
+        } else {
+            name.to_owned()
+        };
         println!(
             "{name:<32} {:>12} {:>12} {:>12} {growth:>7.2}×  {verdict}",
             ms(times[0]),
