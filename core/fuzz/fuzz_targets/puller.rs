@@ -296,7 +296,15 @@ fuzz_target!(|data: &[u8]| {
                             wait = Some(until);
                             break;
                         }
-                        Output::Done(_) => return,
+                        Output::Done(_) => {
+                            // Reachability probe: with PULLER_PROBE_DONE set, the first
+                            // completed pull stops the run, proving the fuzzer gets there.
+                            static PROBE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+                            if *PROBE.get_or_init(|| std::env::var_os("PULLER_PROBE_DONE").is_some()) {
+                                panic!("probe: a pull reached Done");
+                            }
+                            return;
+                        }
                     }
                 }
             }

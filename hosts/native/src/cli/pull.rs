@@ -43,7 +43,7 @@ pub struct PullArgs {
     /// Blob downloads in flight at once.
     #[arg(long, default_value_t = 4)]
     pub max_concurrent: usize,
-    /// Longest silence from a registry (connect, response head, body bytes) before the
+    /// Longest silence from a registry (waiting for the response head or body bytes) before the
     /// request counts as failed: `30s`, `500ms`, or seconds.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub idle_timeout: Duration,
@@ -272,6 +272,31 @@ impl Progress {
     fn finish(&mut self) {
         for (_, b) in self.bars.drain() {
             b.abandon();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        for bad in [
+            "",
+            "0",
+            "0ms",
+            "5h",
+            "-1s",
+            "1.5s",
+            "s",
+            "99999999999999999999",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
         }
     }
 }
