@@ -8,7 +8,9 @@
 mod hostile_support;
 
 use hoist_testkit::digest_of;
-use hoist_testkit::fake::{truncated, Body, ImageParts, Reply, OCI_INDEX, OCI_MANIFEST};
+use hoist_testkit::fake::{
+    index_over, truncated, Body, ImageParts, Reply, OCI_INDEX, OCI_MANIFEST,
+};
 use hostile_support::{Case, TAG};
 use serde_json::json;
 
@@ -230,18 +232,7 @@ fn index_nested_too_deep() {
     let mut child = (OCI_MANIFEST.to_owned(), parts.manifest_bytes());
     let mut docs = Vec::new();
     for _ in 0..6 {
-        let index = json!({
-            "schemaVersion": 2,
-            "mediaType": OCI_INDEX,
-            "manifests": [{
-                "mediaType": child.0,
-                "digest": digest_of(&child.1),
-                "size": child.1.len(),
-                "platform": {"os": "linux", "architecture": std::env::consts::ARCH.replace("x86_64", "amd64").replace("aarch64", "arm64")},
-            }],
-        })
-        .to_string()
-        .into_bytes();
+        let index = index_over(&child.0, &child.1, child.1.len());
         docs.push(child);
         child = (OCI_INDEX.to_owned(), index);
     }
@@ -335,19 +326,8 @@ fn media_type_disagrees_with_the_parent_index() {
     let case = Case::new();
     let parts = evil();
     let manifest = parts.manifest_bytes();
-    let index = json!({
-        "schemaVersion": 2,
-        "mediaType": OCI_INDEX,
-        "manifests": [{
-            // The parent promises an index; the child is a manifest.
-            "mediaType": OCI_INDEX,
-            "digest": digest_of(&manifest),
-            "size": manifest.len(),
-            "platform": {"os": "linux", "architecture": std::env::consts::ARCH.replace("x86_64", "amd64").replace("aarch64", "arm64")},
-        }],
-    })
-    .to_string()
-    .into_bytes();
+    // The parent promises an index; the child is a manifest.
+    let index = index_over(OCI_INDEX, &manifest, manifest.len());
     case.fake.content(|c| {
         c.add_parts(&parts, "unused");
         c.add_manifest(OCI_INDEX, index, Some(TAG));
@@ -441,4 +421,34 @@ fn layer_digest_that_is_a_path_never_becomes_one() {
     case.expect_failure("invalid-digest-length");
     assert!(case.fake.log().iter().all(|s| !s.is_blob()));
     assert!(!std::path::Path::new("/tmp/hoist-escape").exists());
+}
+
+#[test]
+fn index_entry_size_differs_from_the_manifest() {
+    let case = Case::new();
+    let parts = evil();
+    let manifest = parts.manifest_bytes();
+    let index = index_over(OCI_MANIFEST, &manifest, manifest.len() + 1);
+    case.fake.content(|c| {
+        c.add_parts(&parts, "unused");
+        c.add_manifest(OCI_INDEX, index, Some(TAG));
+    });
+    case.expect_failure("size-mismatch");
+    assert_eq!(case.layer_requests(&parts), 0);
+}
+
+#[test]
+fn config_with_the_wrong_digest() {
+    let case = Case::new();
+    let parts = evil();
+    case.serve(&parts);
+    let config_digest = parts.id();
+    let len = parts.config.len();
+    case.fake.rule(move |seen, _| {
+        seen.path()
+            .ends_with(&config_digest)
+            .then(|| Reply::new(200, vec![b' '; len]))
+    });
+    case.expect_failure("digest-mismatch");
+    assert_eq!(case.layer_requests(&parts), 0);
 }

@@ -137,7 +137,7 @@ impl ImageParts {
         let diff_ids: Vec<String> = layers.iter().map(|l| digest_of(l)).collect();
         let config = json!({
             "created": "2024-01-02T03:04:05Z",
-            "architecture": std::env::consts::ARCH.replace("x86_64", "amd64").replace("aarch64", "arm64"),
+            "architecture": host_arch(),
             "os": "linux",
             "config": {"Labels": {"seed": seed.to_string()}},
             "rootfs": {"type": "layers", "diff_ids": diff_ids},
@@ -179,6 +179,32 @@ impl ImageParts {
     pub fn layer_digest(&self, i: usize) -> String {
         digest_of(&self.layers[i])
     }
+}
+
+/// The OCI architecture name of this machine (`amd64`, `arm64`, …).
+pub fn host_arch() -> String {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64".to_owned(),
+        "aarch64" => "arm64".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// A one-entry OCI index for this machine's platform whose entry says `media_type`,
+/// the digest of `child` and `size` (pass `child.len()` to tell the truth).
+pub fn index_over(media_type: &str, child: &[u8], size: usize) -> Vec<u8> {
+    json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_INDEX,
+        "manifests": [{
+            "mediaType": media_type,
+            "digest": digest_of(child),
+            "size": size,
+            "platform": {"os": "linux", "architecture": host_arch()},
+        }],
+    })
+    .to_string()
+    .into_bytes()
 }
 
 /// Deterministic pseudo-random bytes (xorshift), so every run serves the same images.

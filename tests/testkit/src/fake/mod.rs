@@ -35,7 +35,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use base64::Engine as _;
 
 pub use content::{
-    seeded_bytes, truncated, Content, ImageParts, OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST,
+    host_arch, index_over, seeded_bytes, truncated, Content, ImageParts, OCI_CONFIG, OCI_INDEX,
+    OCI_LAYER, OCI_MANIFEST,
 };
 pub use reply::{Body, Reply, MAX_ENDLESS_BYTES, MAX_FAULT_TIME};
 
