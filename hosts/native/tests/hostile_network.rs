@@ -299,6 +299,7 @@ fn manifest_content_type_is_only_a_hint_never_a_path() {
     });
     let before = case.snapshot();
     let out = case.pull(&case.reference());
+    eprintln!("OUTCOME {}", out.all());
     out.assert_no_canary();
     if out.ok() {
         assert_eq!(case.tagged_id().as_deref(), Some(parts.id().as_str()));
@@ -306,4 +307,59 @@ fn manifest_content_type_is_only_a_hint_never_a_path() {
         case.assert_unchanged(&before);
     }
     assert!(!case.store().join("etc").exists());
+}
+
+#[test]
+fn server_that_ignores_range_restarts_the_layer() {
+    let case = Case::new();
+    let parts = evil();
+    case.serve(&parts);
+    let d = parts.layer_digest(1);
+    let half = parts.layers[1].len() / 2;
+    case.fake.mangle_blob(&d, 1, move |b| truncated(b, half));
+    // Every later answer is the whole blob with 200, whatever Range asked for.
+    let dd = d.clone();
+    case.fake.rule(move |seen, content| {
+        (seen.is_blob() && seen.path().ends_with(&dd)).then(|| content.blob(&dd, None))
+    });
+    expect_success(&case, &parts);
+    let gets: Vec<Seen> = case
+        .fake
+        .log()
+        .into_iter()
+        .filter(|s| s.path().ends_with(&d))
+        .collect();
+    assert_eq!(gets.len(), 2, "{gets:?}");
+    assert!(gets[1].header("range").is_some(), "a resume was asked for");
+}
+
+#[test]
+fn content_range_that_lies_is_caught() {
+    let case = Case::new();
+    let parts = evil();
+    case.serve(&parts);
+    let d = parts.layer_digest(1);
+    let half = parts.layers[1].len() / 2;
+    case.fake.mangle_blob(&d, 1, move |b| truncated(b, half));
+    // The resume answer claims to continue where asked but sends the blob from byte 0.
+    let dd = d.clone();
+    case.fake.times(1, move |seen, content| {
+        let range = seen.header("range")?.to_owned();
+        if !seen.path().ends_with(&dd) {
+            return None;
+        }
+        let full = content.blob(&dd, None);
+        let bytes = full.bytes()?.to_vec();
+        let start = range
+            .trim_start_matches("bytes=")
+            .trim_end_matches('-')
+            .to_owned();
+        Some(Reply::new(206, bytes.clone()).header(
+            "Content-Range",
+            format!("bytes {start}-{}/{}", bytes.len() - 1, bytes.len()),
+        ))
+    });
+    // The extra bytes overrun the declared size: caught as it streams, never stored.
+    let out = case.expect_failure("size-mismatch");
+    assert!(out.stderr().contains(&d), "{}", out.all());
 }
