@@ -134,6 +134,12 @@ impl ImageParts {
             .enumerate()
             .map(|(i, &n)| seeded_bytes(seed.wrapping_mul(31).wrapping_add(i as u64), n))
             .collect();
+        Self::from_layers(seed, layers)
+    }
+
+    /// An image of exactly these layers (share one between two images to test what a
+    /// removal may collect); `seed` goes into a label so configs differ.
+    pub fn from_layers(seed: u64, layers: Vec<Vec<u8>>) -> ImageParts {
         let diff_ids: Vec<String> = layers.iter().map(|l| digest_of(l)).collect();
         let config = json!({
             "created": "2024-01-02T03:04:05Z",
