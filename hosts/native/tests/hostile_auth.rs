@@ -200,13 +200,42 @@ fn helper(case: &mut Case, name: &str, script: &str) {
 #[test]
 fn credential_helper_that_hangs() {
     let mut case = Case::new();
+    let pid_file = case.tmp.path().join("grandchild.pid");
     helper(
         &mut case,
         "hang",
-        &format!("sleep 600\necho '{{\"Username\":\"{USER}\",\"Secret\":\"{CANARY}\"}}'"),
+        &format!(
+            "sleep 600 &\necho $! > '{}'\nwait\necho '{{\"Username\":\"{USER}\",\"Secret\":\"{CANARY}\"}}'",
+            pid_file.display()
+        ),
     );
     let out = case.expect_failure("credential-helper-timeout");
     assert!(out.took < Duration::from_secs(30), "{:?}", out.took);
+    // What the helper started is stopped with it (its whole process group).
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{}", pid.trim()));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while proc_dir.exists() && !is_zombie(&proc_dir) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the helper's child {} outlived the time limit",
+            pid.trim()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A killed process whose parent has not reaped it yet is gone for our purpose.
+fn is_zombie(proc_dir: &std::path::Path) -> bool {
+    std::fs::read_to_string(proc_dir.join("stat"))
+        .map(|s| {
+            s.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+        .unwrap_or(true)
 }
 
 #[test]
