@@ -25,6 +25,10 @@ use std::io::Write;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
+
+#[path = "support/cpu.rs"]
+mod cpu;
+use cpu::cpu_ns;
 use hoist_core::reference::{parse, parse_normalized};
 
 const CORPUS_SIZE: usize = 100_000;
@@ -280,27 +284,6 @@ fn bench(c: &mut Criterion, corpus: &[String]) {
         });
     }
     group.finish();
-}
-
-/// CPU time of this process in nanoseconds: the sum of the first field of
-/// `/proc/self/task/*/schedstat` (time on CPU). The Go peer reads the same files.
-#[allow(
-    clippy::disallowed_methods,
-    reason = "the bench harness, not the library, reads /proc to measure itself"
-)]
-fn cpu_ns() -> u64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return 0;
-    };
-    tasks
-        .filter_map(Result::ok)
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| {
-            s.split_whitespace()
-                .next()
-                .and_then(|f| f.parse::<u64>().ok())
-        })
-        .sum()
 }
 
 /// Passes over the corpus until `seconds` of CPU time are used; CPU ns per reference.

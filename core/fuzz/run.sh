@@ -3,6 +3,7 @@
 # prints what each one reached. Not part of CI (it needs nightly and time).
 #
 # Usage: core/fuzz/run.sh [SECONDS] [TARGET...]
+#        FUZZ_RUNS=10000000 core/fuzz/run.sh 1200   # stop at 10M executions or 20 min
 #
 # - Builds once, optimized with debug assertions and overflow checks (`-O -a`), so an
 #   integer overflow is a crash rather than a silent wrap.
@@ -34,7 +35,8 @@ for t in "${targets[@]}"; do
   echo "== $t (${secs}s)"
   status=ok
   if ! cargo +nightly fuzz run "${flags[@]}" "$t" "corpus/$t" -- \
-      -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+      -max_total_time="$secs" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} \
+      -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
       >"logs/$t.log" 2>&1; then
     failed=1
     if grep -q 'ERROR: libFuzzer: timeout' "logs/$t.log"; then status=TIMEOUT

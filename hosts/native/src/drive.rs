@@ -49,7 +49,9 @@ pub enum BlobTarget {
 /// One pull's view of the store: stat committed blobs, stage new ones, commit or discard.
 /// Implementations are synchronous; the loop calls them on the blocking pool.
 pub trait PullStaging: Send + Sync {
-    /// The committed size of `digest`, if present.
+    /// The size of `digest` if it is present (committed, or staged for this pull). When it
+    /// is absent the implementation may reserve it for this pull, waiting while another
+    /// pull downloads it, so concurrent pulls fetch each blob once.
     fn stat(&self, digest: &Digest) -> Result<Option<u64>, String>;
     /// A sink for blob `digest` of `size` bytes continuing at `offset`.
     fn blob_writer(&self, digest: &Digest, size: u64, offset: u64) -> Result<BlobTarget, String>;

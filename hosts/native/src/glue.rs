@@ -18,7 +18,6 @@ use crate::store::{BlobWriter, FsStore, Ingest, ManifestDescriptor, Staging, Sto
 
 /// One pull's staging in an [`FsStore`].
 pub struct FsStaging {
-    store: FsStore,
     /// Read-locked by every operation (a `Staging` is `Sync`, so layers stage in
     /// parallel); write-locked only to take it for `discard`.
     staging: RwLock<Option<Staging>>,
@@ -29,7 +28,6 @@ impl FsStaging {
     /// Starts staging a pull in `store`; `now_unix` is recorded as the pull time.
     pub fn begin(store: &FsStore, now_unix: i64) -> Result<Arc<FsStaging>, StoreIoError> {
         Ok(Arc::new(FsStaging {
-            store: store.clone(),
             staging: RwLock::new(Some(store.begin_pull()?)),
             now_unix,
         }))
@@ -81,7 +79,8 @@ impl BlobSink for FsSink {
 
 impl PullStaging for FsStaging {
     fn stat(&self, digest: &Digest) -> Result<Option<u64>, String> {
-        self.store.stat(digest).map_err(|e| e.to_string())
+        // Reserves the blob when absent, so concurrent pulls download it once.
+        self.with(|s| s.reserve(digest))
     }
 
     fn blob_writer(&self, digest: &Digest, size: u64, offset: u64) -> Result<BlobTarget, String> {

@@ -37,6 +37,10 @@ pub struct TransportOptions {
     pub connect_timeout: Duration,
     /// Longest silence allowed while waiting for a response head or body bytes.
     pub idle_timeout: Duration,
+    /// Longest a buffered document (manifest, config, token, error body: at most a few
+    /// MiB) may take to arrive in full. The idle timeout alone cannot stop a slow-loris
+    /// server that sends one byte just before each idle deadline.
+    pub document_timeout: Duration,
     /// Read proxies from the environment.
     pub proxy_from_env: bool,
 }
@@ -47,6 +51,7 @@ impl Default for TransportOptions {
             ca_files: Vec::new(),
             connect_timeout: Duration::from_secs(15),
             idle_timeout: Duration::from_secs(30),
+            document_timeout: Duration::from_secs(120),
             proxy_from_env: true,
         }
     }
@@ -115,6 +120,7 @@ pub struct Transport {
     /// `InsecureSkipVerify`. Handshake signatures are still checked.
     unverified: HttpClient,
     idle_timeout: Duration,
+    document_timeout: Duration,
 }
 
 type HttpClient = Client<hyper_rustls::HttpsConnector<ProxyConnector>, Full<Bytes>>;
@@ -227,6 +233,7 @@ impl Transport {
             client: Self::client(opts, tls),
             unverified: Self::client(opts, unverified_tls),
             idle_timeout: opts.idle_timeout,
+            document_timeout: opts.document_timeout,
         })
     }
 
@@ -317,22 +324,28 @@ impl Transport {
         }
     }
 
-    /// Reads at most `limit + 1` bytes of `body` (the core judges the length).
+    /// Reads at most `limit + 1` bytes of `body` (the core judges the length), within the
+    /// document timeout as a whole and the idle timeout between chunks.
     pub async fn read_limited(
         &self,
         body: &mut Incoming,
         limit: u64,
     ) -> Result<Vec<u8>, TransportFailure> {
         let cap = limit.saturating_add(1);
-        let mut out = Vec::new();
-        while let Some(chunk) = self.next_chunk(body).await? {
-            let room = cap.saturating_sub(out.len() as u64) as usize;
-            out.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            if out.len() as u64 >= cap {
-                break;
+        let read = async {
+            let mut out = Vec::new();
+            while let Some(chunk) = self.next_chunk(body).await? {
+                let room = cap.saturating_sub(out.len() as u64) as usize;
+                out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if out.len() as u64 >= cap {
+                    break;
+                }
             }
-        }
-        Ok(out)
+            Ok(out)
+        };
+        tokio::time::timeout(self.document_timeout, read)
+            .await
+            .map_err(|_| TransportFailure::Timeout)?
     }
 }
 

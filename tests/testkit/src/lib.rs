@@ -51,6 +51,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! **Hostile registries.** [`fake::FakeRegistry`] is a fault-injecting fake for what a real
+//! registry cannot be made to do (wrong digests, lying headers, endless or stalled bodies,
+//! cross-origin redirects, misbehaving token realms), with a request log and extra origins
+//! on `127.0.0.2` / `127.0.0.3`.
+//!
 //! Requirements: `/usr/bin/docker-registry` (Debian `docker-registry`) and `/usr/bin/skopeo`
 //! (override with `HOIST_TEST_REGISTRY_BIN` / `HOIST_TEST_SKOPEO_BIN`). Everything listens on
 //! `127.0.0.1` only.
@@ -59,6 +64,7 @@
 
 use std::fmt;
 
+pub mod fake;
 pub mod http;
 pub mod image;
 pub mod pki;

@@ -43,6 +43,36 @@ pub struct PullArgs {
     /// Blob downloads in flight at once.
     #[arg(long, default_value_t = 4)]
     pub max_concurrent: usize,
+    /// Longest silence from a registry (waiting for the response head or body bytes) before the
+    /// request counts as failed: `30s`, `500ms`, or seconds.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+    /// Longest a manifest, config, token or error document may take to arrive in full
+    /// (a slow-loris server can trickle bytes under the idle timeout).
+    #[arg(long, default_value = "120s", value_parser = parse_duration)]
+    pub document_timeout: Duration,
+}
+
+/// `500ms`, `30s`, `2m`, or plain seconds.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (n, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = n.parse().map_err(|_| format!("not a duration: {s:?}"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n.saturating_mul(60))),
+        _ => Err(format!("not a duration: {s:?} (use ms, s or m)")),
+    }
+    .and_then(|d| {
+        if d.is_zero() {
+            Err("a timeout must be more than zero".to_owned())
+        } else {
+            Ok(d)
+        }
+    })
 }
 
 /// The host's own platform: what `--platform` defaults to and fills in.
@@ -71,6 +101,8 @@ pub async fn run(settings: &Settings, args: PullArgs) -> Result<(), CliError> {
     };
     let transport = Transport::new(&TransportOptions {
         ca_files: args.ca_files.clone(),
+        idle_timeout: args.idle_timeout,
+        document_timeout: args.document_timeout,
         ..TransportOptions::default()
     })
     .map_err(|e| CliError::new("transport-setup", e.to_string()))?;
@@ -233,6 +265,31 @@ impl Progress {
     fn finish(&mut self) {
         for (_, b) in self.bars.drain() {
             b.abandon();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        for bad in [
+            "",
+            "0",
+            "0ms",
+            "5h",
+            "-1s",
+            "1.5s",
+            "s",
+            "99999999999999999999",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
         }
     }
 }

@@ -169,7 +169,10 @@ impl HelperRunner<'_> {
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
-                .kill_on_drop(true);
+                .kill_on_drop(true)
+                // Its own process group, so a timeout can stop what the helper started
+                // too (a shell script's `sleep` would otherwise outlive it).
+                .process_group(0);
             if let Some(path) = self.path {
                 command.env("PATH", path);
             }
@@ -300,7 +303,16 @@ async fn read_keep<R: AsyncRead + Unpin>(mut r: R, keep: usize) -> io::Result<Ve
     }
 }
 
+/// Kills the helper and every process in its group (it leads one, see `spawn`), then
+/// reaps it.
 async fn stop(child: &mut Child) {
+    if let Some(pid) = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
     let _ = child.start_kill();
     let _ = child.wait().await;
 }

@@ -40,6 +40,8 @@ struct Inner {
     /// Data flushes of staged files, run in the background so that a download slot is
     /// not held by the disk; [`Staging::commit`] waits for them.
     syncs: Mutex<Syncs>,
+    /// Ingest locks taken by [`Staging::reserve`] and not yet handed to a writer.
+    reserved: Mutex<BTreeMap<Digest, LockGuard>>,
     discarded: AtomicBool,
     /// Held while the staging exists; a sweeper removes `dir` only when it can take it.
     _lock: LockGuard,
@@ -121,6 +123,9 @@ impl Inner {
         fsutil::sync_files(files.iter().map(|(p, f)| (p.as_path(), f)))?;
         self.syncs().durable.extend(todo);
         Ok(())
+    }
+    fn reserved(&self) -> MutexGuard<'_, BTreeMap<Digest, LockGuard>> {
+        self.reserved.lock().unwrap_or_else(PoisonError::into_inner)
     }
     fn path_of(&self, digest: &Digest) -> PathBuf {
         self.dir.join(Paths::digest_stem(digest))
@@ -206,6 +211,7 @@ impl FsStore {
                     name,
                     staged: Mutex::new(BTreeMap::new()),
                     syncs: Mutex::new(Syncs::default()),
+                    reserved: Mutex::new(BTreeMap::new()),
                     discarded: AtomicBool::new(false),
                     _lock: guard,
                 }),
@@ -239,10 +245,82 @@ impl Staging {
     /// into this pull's staging); otherwise returns a writer. A committed or staged blob
     /// whose size is not `size` is `size-mismatch` (the descriptor is wrong: the blob was
     /// verified against its digest).
+    ///
+    /// A lock taken by [`Staging::reserve`] for `digest` is used (and handed to the writer)
+    /// instead of waiting.
     pub fn blob_writer(&self, digest: &Digest, size: u64, offset: u64) -> Result<Ingest> {
         self.inner.check_live()?;
-        let guard = lock::lock_removable(&self.inner.store.paths().digest_lock(digest))?;
+        let reserved = self.inner.reserved().remove(digest);
+        let guard = match reserved {
+            Some(g) => g,
+            None => lock::lock_removable(&self.inner.store.paths().digest_lock(digest))?,
+        };
         self.open_locked(digest, size, offset, guard)
+    }
+
+    /// Is blob `digest` present — committed, staged by this pull, or staged verified by
+    /// another pull (then linked into this one) — and how big? When it is not, this pull
+    /// *reserves* it: it takes the blob's ingest lock, blocking while another pull (thread
+    /// or process) holds it, and keeps it for its [`Staging::blob_writer`]. So of several
+    /// pulls that ask at once, one downloads the blob and the others wait for it and then
+    /// find it staged, instead of all of them sending the request (two-phase HTTP gives
+    /// the host the body's destination only after the response head).
+    ///
+    /// Cannot deadlock between pulls: a pull holds a reservation only for a blob it is
+    /// about to download, and a download does not wait for any other reservation. A
+    /// second reservation of the same digest by the same pull returns `None` at once.
+    /// Reservations end with the writer, [`Staging::discard`], or the staging's drop.
+    pub fn reserve(&self, digest: &Digest) -> Result<Option<u64>> {
+        let inner = &self.inner;
+        inner.check_live()?;
+        if inner.reserved().contains_key(digest) {
+            return Ok(None);
+        }
+        if let Some(&len) = inner.staged().get(digest) {
+            return Ok(Some(len));
+        }
+        let paths = inner.store.paths();
+        if let Some(len) = fsutil::file_len(&paths.blob(digest))? {
+            return Ok(Some(len));
+        }
+        let guard = lock::lock_removable(&paths.digest_lock(digest))?;
+        inner.check_live()?;
+        if let Some(len) = fsutil::file_len(&paths.blob(digest))? {
+            return Ok(Some(len));
+        }
+        if let Some(len) = self.link_from_other_pull(digest, None)? {
+            return Ok(Some(len));
+        }
+        inner.reserved().insert(digest.clone(), guard);
+        Ok(None)
+    }
+
+    /// Links `digest` from another pull's staging into this one, when some pull staged it
+    /// verified (checking its length against `size` when given). Returns the length.
+    fn link_from_other_pull(&self, digest: &Digest, size: Option<u64>) -> Result<Option<u64>> {
+        let inner = &self.inner;
+        let paths = inner.store.paths();
+        let own = inner.path_of(digest);
+        for (name, is_dir) in fsutil::list_dir(&paths.ingest())? {
+            if !is_dir || !name.starts_with(PULL_PREFIX) || name == inner.name {
+                continue;
+            }
+            let other = paths.ingest().join(&name).join(Paths::digest_stem(digest));
+            let Some(len) = fsutil::file_len(&other)? else {
+                continue;
+            };
+            if let Some(size) = size {
+                check_size(digest, size, len)?;
+            }
+            // On failure (that pull committed or discarded it meanwhile, or the filesystem
+            // has no hard links) this pull writes the blob itself. Not flushed here:
+            // `commit` flushes every staged file it did not write itself.
+            if fs::hard_link(&other, &own).is_ok() {
+                inner.staged().insert(digest.clone(), len);
+                return Ok(Some(len));
+            }
+        }
+        Ok(None)
     }
 
     /// [`Staging::blob_writer`] without waiting: `Ok(None)` while another writer (thread or
@@ -279,22 +357,8 @@ impl Staging {
         if let Some(p) = self.adopt_committed(digest, size, &own)? {
             return Ok(Ingest::AlreadyPresent(p));
         }
-        for (name, is_dir) in fsutil::list_dir(&paths.ingest())? {
-            if !is_dir || !name.starts_with(PULL_PREFIX) || name == inner.name {
-                continue;
-            }
-            let other = paths.ingest().join(&name).join(Paths::digest_stem(digest));
-            let Some(len) = fsutil::file_len(&other)? else {
-                continue;
-            };
-            check_size(digest, size, len)?;
-            // On failure (that pull committed or discarded it meanwhile, or the filesystem
-            // has no hard links) this pull writes the blob itself.
-            // Not flushed here: `commit` flushes links it did not write itself.
-            if fs::hard_link(&other, &own).is_ok() {
-                inner.staged().insert(digest.clone(), len);
-                return Ok(Ingest::AlreadyPresent(Presence::Staged));
-            }
+        if self.link_from_other_pull(digest, Some(size))?.is_some() {
+            return Ok(Ingest::AlreadyPresent(Presence::Staged));
         }
         // A pull that committed it while we scanned.
         if let Some(p) = self.adopt_committed(digest, size, &own)? {
@@ -566,6 +630,7 @@ impl Staging {
         let inner = &self.inner;
         inner.discarded.store(true, Ordering::Release);
         inner.staged().clear();
+        inner.reserved().clear();
         fsutil::remove_dir_all(&inner.dir).map(drop)
     }
 
