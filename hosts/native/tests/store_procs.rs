@@ -135,14 +135,16 @@ fn two_processes_pulling_one_image_write_each_blob_once() {
             .count();
         assert_eq!(wrote, 1, "{d} written once; logs: {logs:#?}");
     }
-    // They overlapped: at least one blob was found staged by the other process (it waited
-    // on the ingest lock, then linked the other's verified file).
-    assert!(
-        logs.iter()
-            .flat_map(|l| l.lines())
-            .any(|l| l.ends_with(" Staged")),
-        "{logs:#?}"
-    );
+    // The process that did not write a blob found it: staged by the other (it waited on
+    // the ingest lock, then linked the other's verified file) or, when the scheduler ran
+    // the two pulls one after the other, already committed. Which of the two happens is
+    // timing; that every layer was found rather than written twice is not.
+    let found = logs
+        .iter()
+        .flat_map(|l| l.lines())
+        .filter(|l| l.ends_with(" Staged") || l.ends_with(" Committed"))
+        .count();
+    assert!(found >= image.layers.len(), "{logs:#?}");
     let store = FsStore::open(&root).unwrap();
     let index = store.read_index().unwrap();
     let mut names = index.get(&image.id()).unwrap().names.clone();
