@@ -1,0 +1,5 @@
+//! placeholder
+#![allow(missing_docs)]
+pub mod bindings {
+    wasmtime::component::bindgen!({ path: "../../wit", world: "core" });
+}
