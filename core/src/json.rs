@@ -46,8 +46,8 @@ impl fmt::Display for StrictError {
     }
 }
 
-/// The same codes [`crate::manifest::ManifestError`] uses for these failures, so a binding
-/// that reads a small JSON document (a platform, a descriptor) reports them identically.
+/// Stable codes shared by every document kind that is read strictly (manifests,
+/// configs, store files), so `duplicate-key` means the same everywhere.
 impl crate::ErrorCode for StrictError {
     fn code(&self) -> &'static str {
         match self {
@@ -59,7 +59,10 @@ impl crate::ErrorCode for StrictError {
     }
 }
 
-/// Reads `bytes` as one strict JSON value ([`check`], then `serde_json`).
+impl std::error::Error for StrictError {}
+
+/// Reads `bytes` as one strict JSON value ([`check`], then `serde_json`): for bindings
+/// that take a small document (a platform, a descriptor) as text.
 pub fn parse_value(bytes: &[u8]) -> Result<serde_json::Value, StrictError> {
     check(bytes)?;
     serde_json::from_slice(bytes).map_err(|e| StrictError::Syntax(e.to_string()))

@@ -22,6 +22,7 @@ mod credentials;
 mod cri;
 mod docker_config;
 mod error;
+mod hub;
 mod keyring;
 mod realm;
 mod secret;
@@ -37,6 +38,7 @@ pub use docker_config::{
     MAX_DOCKER_CONFIG_SIZE, MAX_HELPER_OUTPUT_SIZE,
 };
 pub use error::{AuthError, Document};
+pub use hub::{helper_server_url, is_docker_hub, same_registry};
 pub use keyring::{is_default_registry_match, urls_match, Keyring};
 pub use realm::{validate_realm, Realm};
 pub use secret::Secret;

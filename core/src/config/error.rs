@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::json::{self, StrictError};
+use crate::json::StrictError;
 use crate::ErrorCode;
 
 /// Why bytes are not a usable image config, or why a config does not fit its manifest.
@@ -16,20 +16,11 @@ pub enum ConfigError {
         /// The limit.
         limit: usize,
     },
-    /// An object holds the same key twice.
-    DuplicateKey {
-        /// The repeated key, cut to 80 characters.
-        key: String,
-    },
-    /// Bytes follow the top-level JSON value.
-    TrailingData,
-    /// Arrays and objects nest deeper than [`crate::json::MAX_DEPTH`].
-    TooDeep,
-    /// Not JSON at all.
-    InvalidJson {
-        /// serde_json's description (line and column, never the input).
-        message: String,
-    },
+    /// Not strict JSON: a duplicate key, trailing data, nesting deeper than
+    /// [`crate::json::MAX_DEPTH`], or not JSON at all (the code is the
+    /// [`StrictError`]'s: `duplicate-key`, `trailing-data`, `json-too-deep`,
+    /// `invalid-json`).
+    Json(StrictError),
     /// A required field is absent or `null`.
     MissingField {
         /// Path of the field, such as `rootfs.type`.
@@ -85,10 +76,7 @@ impl ErrorCode for ConfigError {
     fn code(&self) -> &'static str {
         match self {
             ConfigError::TooLarge { .. } => "config-too-large",
-            ConfigError::DuplicateKey { .. } => "duplicate-key",
-            ConfigError::TrailingData => "trailing-data",
-            ConfigError::TooDeep => "json-too-deep",
-            ConfigError::InvalidJson { .. } => "invalid-json",
+            ConfigError::Json(e) => e.code(),
             ConfigError::MissingField { .. } => "missing-field",
             ConfigError::InvalidField { .. } => "invalid-field",
             ConfigError::InvalidTimestamp { .. } => "invalid-timestamp",
@@ -108,10 +96,7 @@ impl fmt::Display for ConfigError {
             ConfigError::TooLarge { size, limit } => {
                 write!(f, "image config too large: {size} bytes, limit {limit}")
             }
-            ConfigError::DuplicateKey { key } => write!(f, "image config: duplicate key {key:?}"),
-            ConfigError::TrailingData => f.write_str("image config: trailing data after the json value"),
-            ConfigError::TooDeep => write!(f, "image config: json nested deeper than {}", json::MAX_DEPTH),
-            ConfigError::InvalidJson { message } => write!(f, "image config: invalid json: {message}"),
+            ConfigError::Json(e) => write!(f, "image config: {e}"),
             ConfigError::MissingField { field } => write!(f, "image config: missing field {field}"),
             ConfigError::InvalidField { field, expected } => {
                 write!(f, "image config: field {field} must be {expected}")
@@ -146,10 +131,10 @@ impl std::error::Error for ConfigError {}
 impl From<StrictError> for ConfigError {
     fn from(e: StrictError) -> Self {
         match e {
-            StrictError::DuplicateKey(key) => ConfigError::DuplicateKey { key },
-            StrictError::TrailingData => ConfigError::TrailingData,
-            StrictError::TooDeep => ConfigError::TooDeep,
-            StrictError::Syntax(message) => ConfigError::InvalidJson { message },
+            StrictError::DuplicateKey(key) => {
+                ConfigError::Json(StrictError::DuplicateKey(crate::digest::excerpt(&key)))
+            }
+            other => ConfigError::Json(other),
         }
     }
 }

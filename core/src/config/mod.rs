@@ -66,9 +66,8 @@ pub(crate) fn strict_value(raw: &[u8]) -> Result<Value, ConfigError> {
         });
     }
     json::check(raw)?;
-    serde_json::from_slice(raw).map_err(|e| ConfigError::InvalidJson {
-        message: e.to_string(),
-    })
+    serde_json::from_slice(raw)
+        .map_err(|e| ConfigError::Json(json::StrictError::Syntax(e.to_string())))
 }
 
 /// A parsed image config that keeps the exact bytes it came from.

@@ -39,20 +39,11 @@ pub enum ManifestError {
         /// The limit.
         limit: usize,
     },
-    /// An object holds the same key twice (readers could disagree on its value).
-    DuplicateKey {
-        /// The key, cut to 80 characters.
-        key: String,
-    },
-    /// Bytes follow the JSON document.
-    TrailingData,
-    /// Arrays and objects nest deeper than [`crate::json::MAX_DEPTH`].
-    TooDeep,
-    /// Not JSON, or not a JSON object.
-    InvalidJson {
-        /// What is wrong (serde_json's message names line and column).
-        message: String,
-    },
+    /// Not strict JSON, or not a JSON object: a duplicate key (readers could disagree on
+    /// its value), trailing data, nesting deeper than [`crate::json::MAX_DEPTH`], bad
+    /// syntax (the code is the [`StrictError`]'s: `duplicate-key`, `trailing-data`,
+    /// `json-too-deep`, `invalid-json`).
+    Json(StrictError),
     /// The document has the fields of two kinds at once, e.g. `manifests` and `layers`,
     /// so an index reader and a manifest reader would see different images
     /// (CVE-2021-41190, GHSA-77vh-xpmg-72qh).
@@ -165,10 +156,7 @@ impl ErrorCode for ManifestError {
     fn code(&self) -> &'static str {
         match self {
             ManifestError::TooLarge { .. } => "manifest-too-large",
-            ManifestError::DuplicateKey { .. } => "duplicate-key",
-            ManifestError::TrailingData => "trailing-data",
-            ManifestError::TooDeep => "json-too-deep",
-            ManifestError::InvalidJson { .. } => "invalid-json",
+            ManifestError::Json(e) => e.code(),
             ManifestError::Ambiguous { .. } | ManifestError::UnexpectedField { .. } => {
                 "ambiguous-manifest"
             }
@@ -197,10 +185,7 @@ impl fmt::Display for ManifestError {
             ManifestError::TooLarge { size, limit } => {
                 write!(f, "manifest too large: {size} bytes, limit {limit}")
             }
-            ManifestError::DuplicateKey { key } => write!(f, "duplicate key {key:?} in manifest"),
-            ManifestError::TrailingData => f.write_str("trailing data after the manifest"),
-            ManifestError::TooDeep => f.write_str("manifest json nested too deeply"),
-            ManifestError::InvalidJson { message } => write!(f, "invalid manifest json: {message}"),
+            ManifestError::Json(e) => write!(f, "manifest: {e}"),
             ManifestError::Ambiguous { fields } => write!(
                 f,
                 "ambiguous manifest: has fields of several kinds ({})",
@@ -262,10 +247,10 @@ impl std::error::Error for ManifestError {}
 impl From<StrictError> for ManifestError {
     fn from(e: StrictError) -> Self {
         match e {
-            StrictError::DuplicateKey(key) => ManifestError::DuplicateKey { key },
-            StrictError::TrailingData => ManifestError::TrailingData,
-            StrictError::TooDeep => ManifestError::TooDeep,
-            StrictError::Syntax(message) => ManifestError::InvalidJson { message },
+            StrictError::DuplicateKey(key) => {
+                ManifestError::Json(StrictError::DuplicateKey(crate::digest::excerpt(&key)))
+            }
+            other => ManifestError::Json(other),
         }
     }
 }

@@ -159,13 +159,12 @@ impl Manifest {
             });
         }
         crate::json::check(bytes)?;
-        let obj = tree::Node::parse(bytes).map_err(|e| ManifestError::InvalidJson {
-            message: e.to_string(),
-        })?;
+        let obj = tree::Node::parse(bytes)
+            .map_err(|e| ManifestError::Json(crate::json::StrictError::Syntax(e.to_string())))?;
         if !matches!(obj, tree::Node::Object(_)) {
-            return Err(ManifestError::InvalidJson {
-                message: "the document is not a json object".into(),
-            });
+            return Err(ManifestError::Json(crate::json::StrictError::Syntax(
+                "the document is not a json object".into(),
+            )));
         }
         let obj = &obj;
         let media_type = detect::detect(obj, content_type, parent_media_type)?;

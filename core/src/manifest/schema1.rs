@@ -140,8 +140,8 @@ pub(crate) fn parse(
     let payload_value = match &payload {
         Some(p) => {
             crate::json::check(p)?;
-            Some(Node::parse(p).map_err(|e| ManifestError::InvalidJson {
-                message: e.to_string(),
+            Some(Node::parse(p).map_err(|e| {
+                ManifestError::Json(crate::json::StrictError::Syntax(e.to_string()))
             })?)
         }
         None => None,

@@ -108,14 +108,15 @@ pub enum PullError {
         /// The layer.
         digest: Digest,
     },
-    /// The image format cannot be pulled (schema1 needs diff IDs the host does not report).
+    /// The image format cannot be pulled: Docker schema1, which docker 28 and containerd 2
+    /// refuse as well.
     UnsupportedImage {
         /// Why.
         reason: &'static str,
     },
     /// A network failure beyond the retry policy.
     Transport {
-        /// `connect-failed`, `tls-failed`, `connection-reset` or `timeout`.
+        /// `connect-failed`, `tls-failed`, `proxy-failed`, `connection-reset` or `timeout`.
         code: &'static str,
         /// The host.
         host: String,
@@ -242,7 +243,16 @@ impl fmt::Display for PullError {
                 )
             }
             PullError::UnsupportedImage { reason } => write!(f, "unsupported image: {reason}"),
-            PullError::Transport { code, host } => write!(f, "{code} talking to {host}"),
+            PullError::Transport { code, host } => match *code {
+                "connect-failed" => write!(f, "could not connect to {host}"),
+                "connection-reset" => write!(f, "connection to {host} dropped"),
+                "timeout" => write!(f, "timed out waiting for {host}"),
+                "tls-failed" => write!(f, "TLS handshake or certificate check failed for {host}"),
+                "proxy-failed" => {
+                    write!(f, "the HTTP proxy failed or refused the tunnel to {host}")
+                }
+                other => write!(f, "{other} talking to {host}"),
+            },
             PullError::Store { message } => write!(f, "store failed: {message}"),
             PullError::Cancelled => f.write_str("pull cancelled"),
             PullError::HostContract { what } => write!(f, "host broke the pull contract: {what}"),

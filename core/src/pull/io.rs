@@ -80,6 +80,11 @@ pub struct HttpRequest {
     /// Whether this request's body will be streamed to the store (a blob). Hosts may use
     /// it to pick a connection pool or a longer idle timeout; nothing else.
     pub is_blob: bool,
+    /// Whether the host MUST verify the server's TLS certificate (https only). False
+    /// only for an `insecure = true` registry's own origin ([`super::Endpoint::tls_verify`]);
+    /// a host that cannot skip verification verifies anyway (the pull then falls back to
+    /// the registry's plain-HTTP endpoint).
+    pub tls_verify: bool,
 }
 
 /// The status line and headers of a response. The body is read only after the machine
@@ -145,6 +150,9 @@ pub enum TransportFailure {
     Connect,
     /// TLS handshake or certificate failure (never retried: it will not fix itself).
     Tls,
+    /// The HTTP proxy (`HTTPS_PROXY`…) could not be reached or refused the CONNECT
+    /// tunnel (never retried: a refusal is the proxy's policy).
+    Proxy,
     /// The connection dropped mid-exchange.
     Reset,
     /// No bytes for longer than the idle timeout.

@@ -401,6 +401,7 @@ impl Puller {
     fn send(&mut self, k: u64) -> Result<(), PullError> {
         let rid = RequestId(self.alloc());
         let registry_origin = self.registry_origin()?;
+        let tls_verify = self.endpoint().tls_verify;
         let user_agent = self.config.user_agent.clone();
         let now = self.now;
         let Some(f) = self.fetches.get_mut(&k) else {
@@ -453,6 +454,7 @@ impl Puller {
             }
         }
         f.request = Some(rid);
+        let tls_verify = tls_verify || !f.url.same_origin(&registry_origin);
         let req = HttpRequest {
             id: rid,
             method: f.method,
@@ -460,6 +462,7 @@ impl Puller {
             headers,
             body,
             is_blob,
+            tls_verify,
         };
         self.by_request.insert(rid, k);
         self.out.push_back(Output::Http(req));
@@ -843,11 +846,13 @@ impl Puller {
             TransportFailure::Connect => "connect-failed",
             TransportFailure::Reset => "connection-reset",
             TransportFailure::Timeout => "timeout",
-            TransportFailure::Tls => {
-                let e = PullError::Transport {
-                    code: "tls-failed",
-                    host,
+            TransportFailure::Tls | TransportFailure::Proxy => {
+                let code = if failure.kind == TransportFailure::Tls {
+                    "tls-failed"
+                } else {
+                    "proxy-failed"
                 };
+                let e = PullError::Transport { code, host };
                 return if resolving {
                     self.next_endpoint(e)
                 } else {
@@ -894,6 +899,15 @@ impl Puller {
                 })
             }
             TransportFailure::Cancelled => return Err(PullError::Cancelled),
+        };
+        // An insecure registry's HTTPS endpoint that cannot be reached falls back to its
+        // plain-HTTP endpoint at once, as containers/image does, instead of backing off.
+        let ep = self.endpoint();
+        if resolving && !ep.tls_verify && ep.scheme == Scheme::Https {
+            return self.next_endpoint(PullError::Transport { code, host });
+        }
+        let Some(f) = self.fetches.get_mut(&k) else {
+            return Ok(());
         };
         match self.config.retry.decide(f.attempts, self.now, None) {
             RetryDecision::RetryAt(at) => {
@@ -1087,7 +1101,7 @@ impl Puller {
         let Some(config) = manifest.config().cloned() else {
             return Err(PullError::UnsupportedImage {
                 reason:
-                    "schema1 manifests need layer diff IDs, which this host does not compute yet",
+                    "Docker schema1 manifests are deprecated and not pulled (as in docker 28 and containerd 2)",
             });
         };
         let layers: Vec<Descriptor> = manifest

@@ -61,8 +61,13 @@ pub struct PullRequest {
 /// One place the image may be fetched from: a mirror or the primary registry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint {
-    /// `https`, or `http` for insecure registries / `--plain-http`.
+    /// `https`, or `http` for `--plain-http` and the plain-HTTP fallback of an insecure
+    /// registry.
     pub scheme: Scheme,
+    /// Check the registry's TLS certificate. False only for registries marked
+    /// `insecure = true` in registries.conf, and only for requests to the registry's own
+    /// origin (token realms and blob redirects elsewhere are always verified).
+    pub tls_verify: bool,
     /// The API host, `host[:port]` (`registry-1.docker.io` for `docker.io`).
     pub authority: String,
     /// The repository path at this endpoint (a mirror may add a prefix).
@@ -77,10 +82,11 @@ impl Endpoint {
     /// kind of pull, then the primary location (each with the repository rewritten from
     /// the registry prefix), or just the reference's own registry without a conf.
     ///
-    /// `insecure = true` in registries.conf, or `plain_http`, selects plain HTTP for an
-    /// endpoint. (containers/image tries HTTPS without verification first; hoist keeps
-    /// one scheme per endpoint so the choice is explicit.) A blocked registry fails with
-    /// `registry-blocked`.
+    /// `plain_http` selects plain HTTP for every endpoint. A registry (or mirror) marked
+    /// `insecure = true` in registries.conf becomes two endpoints, as containers/image
+    /// treats it (`docker_client.go`, "insecure"): HTTPS without certificate verification
+    /// first, then plain HTTP when that cannot resolve the image. A blocked registry fails
+    /// with `registry-blocked`.
     pub fn for_reference(
         reference: &Reference,
         conf: Option<&RegistriesConf>,
@@ -90,15 +96,22 @@ impl Endpoint {
             return Ok(vec![Endpoint::primary(reference, plain_http)]);
         };
         let sources = conf.pull_sources(reference)?;
-        Ok(sources
-            .into_iter()
-            .map(|s| {
-                let mut e = Endpoint::primary(&s.reference, plain_http || s.endpoint.insecure());
-                // Credentials are looked up by the registry actually contacted.
-                e.credential_host = s.reference.domain().unwrap_or("docker.io").to_owned();
-                e
-            })
-            .collect())
+        let mut out = Vec::with_capacity(sources.len());
+        for s in sources {
+            let mut e = Endpoint::primary(&s.reference, plain_http);
+            // Credentials are looked up by the registry actually contacted.
+            e.credential_host = s.reference.domain().unwrap_or("docker.io").to_owned();
+            if s.endpoint.insecure() && !plain_http {
+                e.tls_verify = false;
+                let mut fallback = e.clone();
+                fallback.scheme = Scheme::Http;
+                out.push(e);
+                out.push(fallback);
+            } else {
+                out.push(e);
+            }
+        }
+        Ok(out)
     }
 
     /// The primary endpoint for `reference`: its domain over https (or http when
@@ -116,6 +129,7 @@ impl Endpoint {
             } else {
                 Scheme::Https
             },
+            tls_verify: true,
             authority,
             repository: reference.path().to_owned(),
             credential_host: domain.to_owned(),

@@ -64,6 +64,10 @@ pub(crate) struct FakeRegistry {
     pub user: (String, String),
     pub faults: Vec<(String, Fault)>,
     pub log: Vec<Logged>,
+    /// Every https request fails its TLS handshake (a plain-HTTP-only registry, or a
+    /// certificate the host will not accept); `tls_verify` of each request is logged.
+    pub https_fails: bool,
+    pub tls_verify_log: Vec<(String, bool)>,
     pub token_requests: usize,
     issued: Vec<String>,
 }
@@ -101,6 +105,8 @@ impl FakeRegistry {
             user: ("alice".into(), "canary-s3cret".into()),
             faults: Vec::new(),
             log: Vec::new(),
+            https_fails: false,
+            tls_verify_log: Vec::new(),
             token_requests: 0,
             issued: Vec::new(),
         }
@@ -404,6 +410,19 @@ pub(crate) fn drive(
         };
         match out {
             Output::Http(req) => {
+                reg.tls_verify_log
+                    .push((req.url.to_string(), req.tls_verify));
+                if reg.https_fails && req.url.scheme() == crate::url::Scheme::Https {
+                    inputs.push_back(Input::HttpFailed {
+                        id: req.id,
+                        failure: Failure {
+                            kind: TransportFailure::Tls,
+                            staged_bytes: 0,
+                        },
+                        now,
+                    });
+                    continue;
+                }
                 let r = reg.handle(&req);
                 inputs.push_back(Input::HttpResponse {
                     id: req.id,

@@ -25,6 +25,7 @@ fn config() -> PullConfig {
     PullConfig {
         endpoints: vec![Endpoint {
             scheme: Scheme::Https,
+            tls_verify: true,
             authority: REGISTRY.into(),
             repository: REPO.into(),
             credential_host: REGISTRY.into(),
@@ -518,6 +519,7 @@ fn mirrors_are_tried_before_the_primary() {
         0,
         Endpoint {
             scheme: Scheme::Https,
+            tls_verify: true,
             authority: REGISTRY.into(),
             repository: "mirror-prefix/library/app".into(),
             credential_host: REGISTRY.into(),
@@ -683,4 +685,90 @@ fn foreign_layers_are_fetched_without_credentials_or_refused() {
     );
     assert_eq!(err_code(&run), "foreign-layer-refused");
     assert!(store.blobs.is_empty());
+}
+
+fn insecure_config() -> PullConfig {
+    let conf = crate::reference::RegistriesConf::parse(
+        "[[registry]]\nlocation = \"registry.test\"\ninsecure = true\n",
+    )
+    .expect("conf");
+    let reference = parse_normalized("registry.test/library/app").expect("ref");
+    PullConfig {
+        endpoints: Endpoint::for_reference(&reference, Some(&conf), false).expect("endpoints"),
+        ..PullConfig::default()
+    }
+}
+
+#[test]
+fn insecure_registry_is_https_unverified_then_plain_http() {
+    let eps = insecure_config().endpoints;
+    assert_eq!(eps.len(), 2, "{eps:?}");
+    assert_eq!((eps[0].scheme, eps[0].tls_verify), (Scheme::Https, false));
+    assert_eq!((eps[1].scheme, eps[1].tls_verify), (Scheme::Http, false));
+    // --plain-http wins over insecure: one plain endpoint.
+    let conf = crate::reference::RegistriesConf::parse(
+        "[[registry]]\nlocation = \"registry.test\"\ninsecure = true\n",
+    )
+    .expect("conf");
+    let reference = parse_normalized("registry.test/library/app").expect("ref");
+    let eps = Endpoint::for_reference(&reference, Some(&conf), true).expect("endpoints");
+    assert_eq!(eps.len(), 1);
+    assert_eq!(eps[0].scheme, Scheme::Http);
+    // A registry not marked insecure is verified HTTPS only.
+    let eps = Endpoint::for_reference(
+        &parse_normalized("other.test/app").expect("ref"),
+        Some(&conf),
+        false,
+    )
+    .expect("endpoints");
+    assert_eq!(eps.len(), 1);
+    assert_eq!((eps[0].scheme, eps[0].tls_verify), (Scheme::Https, true));
+}
+
+#[test]
+fn insecure_registry_falls_back_to_http_at_once() {
+    let mut reg = FakeRegistry::new(REPO);
+    oci_image(&mut reg, 1, "amd64", Some("latest"));
+    reg.https_fails = true;
+    let mut store = MemStore::default();
+    let run = pull(
+        &mut reg,
+        &mut store,
+        "registry.test/library/app",
+        insecure_config(),
+        Credentials::Anonymous,
+    );
+    run.result.expect("falls back to plain http");
+    let (first_url, first_verify) = &reg.tls_verify_log[0];
+    assert!(
+        first_url.starts_with("https://registry.test/"),
+        "{first_url}"
+    );
+    assert!(!first_verify);
+    // No backoff before the fallback, and every later request is plain HTTP.
+    assert!(run.waits.is_empty(), "{:?}", run.waits);
+    assert!(reg.tls_verify_log[1..]
+        .iter()
+        .all(|(u, _)| u.starts_with("http://registry.test/")));
+}
+
+#[test]
+fn insecure_skips_verification_only_for_the_registry_origin() {
+    let mut reg = FakeRegistry::new(REPO);
+    oci_image(&mut reg, 1, "amd64", Some("latest"));
+    reg.auth = AuthMode::Bearer;
+    let mut store = MemStore::default();
+    let run = pull(
+        &mut reg,
+        &mut store,
+        "registry.test/library/app",
+        insecure_config(),
+        alice(),
+    );
+    run.result.expect("pulls over unverified https");
+    assert!(reg.token_requests > 0);
+    for (url, verify) in &reg.tls_verify_log {
+        let registry = url.starts_with("https://registry.test/");
+        assert_eq!(*verify, !registry, "{url}");
+    }
 }

@@ -44,6 +44,7 @@ use crate::id::short_id;
 use crate::reference::ReferenceError;
 use crate::ErrorCode;
 
+pub mod layout;
 mod names;
 mod record;
 mod resolve;
@@ -131,6 +132,14 @@ pub enum StoreError {
         /// The name, cut to 80 characters.
         name: String,
     },
+    /// A store file (`hoist.json`, `index.json`, `oci-layout`) is not what
+    /// [`layout`] writes.
+    InvalidLayout {
+        /// The file, relative to the store root.
+        file: &'static str,
+        /// What is wrong (a parser message; never contains secrets).
+        detail: String,
+    },
 }
 
 impl ErrorCode for StoreError {
@@ -148,6 +157,7 @@ impl ErrorCode for StoreError {
             StoreError::DuplicateImageId { .. } => "duplicate-image-id",
             StoreError::DuplicateName { .. } => "duplicate-image-name",
             StoreError::NonCanonicalName { .. } => "non-canonical-image-name",
+            StoreError::InvalidLayout { .. } => "invalid-store-layout",
         }
     }
 }
@@ -187,6 +197,7 @@ impl fmt::Display for StoreError {
             StoreError::NonCanonicalName { name } => {
                 write!(f, "name {name:?} is not in canonical form")
             }
+            StoreError::InvalidLayout { file, detail } => write!(f, "{file}: {detail}"),
         }
     }
 }

@@ -77,18 +77,96 @@ impl tower_service::Service<Uri> for ProxyConnector {
                 if let Some(auth) = i.basic_auth() {
                     tunnel = tunnel.with_auth(auth.clone());
                 }
-                Box::pin(async move { tunnel.call(dst).await.map_err(Into::into) })
+                Box::pin(async move {
+                    tunnel
+                        .call(dst)
+                        .await
+                        .map_err(|e| BoxError::from(ProxyFailed(e.into())))
+                })
             }
             None => Box::pin(async move { direct.call(dst).await.map_err(Into::into) }),
         }
     }
 }
 
+/// Any failure on the way through the HTTP proxy (unreachable, refused, bad answer), so
+/// that [`classify`] can tell it from a failure of the registry itself.
+#[derive(Debug)]
+struct ProxyFailed(BoxError);
+
+impl std::fmt::Display for ProxyFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "proxy: {}", self.0)
+    }
+}
+
+impl StdError for ProxyFailed {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(self.0.as_ref())
+    }
+}
+
 /// An HTTP client shared by every pull in the process (connections are reused).
 #[derive(Clone)]
 pub struct Transport {
-    client: Client<hyper_rustls::HttpsConnector<ProxyConnector>, Full<Bytes>>,
+    client: HttpClient,
+    /// For requests the core marks `tls_verify: false` (registries marked `insecure` in
+    /// registries.conf): TLS without certificate verification, as Go's
+    /// `InsecureSkipVerify`. Handshake signatures are still checked.
+    unverified: HttpClient,
     idle_timeout: Duration,
+}
+
+type HttpClient = Client<hyper_rustls::HttpsConnector<ProxyConnector>, Full<Bytes>>;
+
+/// Accepts any server certificate (see [`Transport::unverified`]); only ever used for
+/// requests the core marked `tls_verify: false`.
+#[derive(Debug)]
+struct NoVerify(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for NoVerify {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 /// Why the transport could not be built.
@@ -134,11 +212,25 @@ impl Transport {
             }
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
             .with_safe_default_protocol_versions()
             .map_err(|e| TransportSetupError(format!("tls setup: {e}")))?
             .with_root_certificates(roots)
             .with_no_client_auth();
+        let unverified_tls = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| TransportSetupError(format!("tls setup: {e}")))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
+            .with_no_client_auth();
+        Ok(Transport {
+            client: Self::client(opts, tls),
+            unverified: Self::client(opts, unverified_tls),
+            idle_timeout: opts.idle_timeout,
+        })
+    }
+
+    fn client(opts: &TransportOptions, tls: rustls::ClientConfig) -> HttpClient {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(opts.connect_timeout));
@@ -153,14 +245,10 @@ impl Transport {
                 direct: http,
                 matcher,
             });
-        let client = Client::builder(TokioExecutor::new())
+        Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(16)
-            .build(connector);
-        Ok(Transport {
-            client,
-            idle_timeout: opts.idle_timeout,
-        })
+            .build(connector)
     }
 
     /// The idle timeout bodies are read with.
@@ -187,7 +275,12 @@ impl Transport {
         let request = builder
             .body(body)
             .map_err(|_| fail(TransportFailure::Connect))?;
-        let response = tokio::time::timeout(self.idle_timeout, self.client.request(request))
+        let client = if req.tls_verify {
+            &self.client
+        } else {
+            &self.unverified
+        };
+        let response = tokio::time::timeout(self.idle_timeout, client.request(request))
             .await
             .map_err(|_| fail(TransportFailure::Timeout))?
             .map_err(|e| fail(classify(&e)))?;
@@ -248,6 +341,9 @@ fn classify(e: &hyper_util::client::legacy::Error) -> TransportFailure {
     if e.is_connect() {
         let mut src: Option<&(dyn StdError + 'static)> = e.source();
         while let Some(s) = src {
+            if s.downcast_ref::<ProxyFailed>().is_some() {
+                return TransportFailure::Proxy;
+            }
             let text = s.to_string();
             if s.downcast_ref::<rustls::Error>().is_some() || text.contains("certificate") {
                 return TransportFailure::Tls;

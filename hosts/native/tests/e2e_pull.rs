@@ -222,3 +222,29 @@ fn unknown_tag_fails_cleanly_and_leaves_the_store_empty() {
     assert!(err.contains("error[manifest-unknown]"), "{err}");
     assert_eq!(err.lines().count(), 1, "one clear line: {err}");
 }
+
+/// registries.conf marking `host` insecure, written next to the test's files.
+fn insecure_conf(dir: &Path, host: &str) -> String {
+    let path = dir.join("registries.conf");
+    std::fs::write(
+        &path,
+        format!("[[registry]]\nlocation = \"{host}\"\ninsecure = true\n"),
+    )
+    .expect("write registries.conf");
+    path.to_str().expect("utf8").to_owned()
+}
+
+#[test]
+fn insecure_registry_accepts_an_unknown_ca_and_falls_back_to_http() {
+    // TLS with a CA hoist was not told about: verification is skipped for this registry.
+    let tls = Registry::start(Setup::Tls);
+    let dir = tempfile::tempdir().expect("tmp");
+    let conf = insecure_conf(dir.path(), &tls.host());
+    pull_and_check(&tls, &["--registries-conf", &conf]);
+
+    // Plain HTTP only: the HTTPS attempt fails and the plain endpoint serves the pull,
+    // without --plain-http.
+    let plain = Registry::start(Setup::NoAuth);
+    let conf = insecure_conf(dir.path(), &plain.host());
+    pull_and_check(&plain, &["--registries-conf", &conf]);
+}

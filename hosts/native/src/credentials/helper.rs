@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use hoist_core::auth::{
     is_helper_not_found, parse_helper_output, AuthError, Credentials, Document, Secret,
-    DOCKER_HUB_LEGACY_KEY, MAX_HELPER_OUTPUT_SIZE,
+    MAX_HELPER_OUTPUT_SIZE,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
@@ -28,15 +28,7 @@ const STDERR_KEEP: usize = 16 << 10;
 /// (a helper just installed, or a test writing one).
 const SPAWN_ATTEMPTS: u32 = 5;
 
-/// The server URL a helper is asked about for registry `host`: the host itself, and
-/// docker's `https://index.docker.io/v1/` for Docker Hub, which is the key
-/// `docker login` stores Hub credentials under in every helper.
-pub fn helper_server_url(host: &str) -> &str {
-    match host {
-        "docker.io" | "index.docker.io" | "registry-1.docker.io" => DOCKER_HUB_LEGACY_KEY,
-        _ => host,
-    }
-}
+pub use hoist_core::auth::helper_server_url;
 
 /// Runs helpers found on a `PATH`, each under a time limit.
 #[derive(Clone, Debug)]
@@ -351,17 +343,6 @@ fn failure_message(stderr: &[u8], stdout: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn server_urls() {
-        assert_eq!(helper_server_url("docker.io"), DOCKER_HUB_LEGACY_KEY);
-        assert_eq!(
-            helper_server_url("registry-1.docker.io"),
-            DOCKER_HUB_LEGACY_KEY
-        );
-        assert_eq!(helper_server_url("quay.io"), "quay.io");
-        assert_eq!(helper_server_url("localhost:5000"), "localhost:5000");
-    }
 
     #[test]
     fn failure_messages() {

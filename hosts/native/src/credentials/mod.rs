@@ -333,12 +333,7 @@ impl CredentialStore {
     }
 }
 
-/// True when `a` and `b` name one registry: equal, or both Docker Hub (the pull machine
-/// asks about the endpoint `registry-1.docker.io` for `docker.io/library/...`).
-fn same_registry(a: &str, b: &str) -> bool {
-    let hub = |h: &str| matches!(h, "docker.io" | "index.docker.io" | "registry-1.docker.io");
-    a == b || (hub(a) && hub(b))
-}
+use hoist_core::auth::same_registry;
 
 /// Rejects a key the core would not write (a URL other than docker's Hub key, a tag, a
 /// digest), before a helper could be handed it.

@@ -19,7 +19,7 @@ pub(crate) struct Paths {
 }
 
 /// `oci-layout`'s only accepted content when hoist writes it.
-pub(crate) const OCI_LAYOUT_BYTES: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
+pub(crate) use hoist_core::store::layout::OCI_LAYOUT_BYTES;
 
 pub(crate) const OCI_LAYOUT: &str = "oci-layout";
 pub(crate) const INDEX_JSON: &str = "index.json";
@@ -103,23 +103,87 @@ pub(crate) fn create_dir(dir: &Path) -> Result<()> {
 /// write a temp file in `tmp_dir` (same filesystem), fsync it, rename it over `dest`, fsync
 /// `dest`'s directory. The temp file is removed on failure.
 pub(crate) fn write_atomic(tmp_dir: &Path, dest: &Path, bytes: &[u8]) -> Result<()> {
-    let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = tmp_dir.join(format!("{TMP_PREFIX}{name}-{}", unique_suffix()));
+    write_atomic_many(tmp_dir, &[(dest, bytes)])
+}
+
+/// Replaces several files atomically, each by temp file + rename, in the given order, for
+/// the cost of one flush: every temp file is written, then all are fsynced at once (so the
+/// filesystem can commit them in one journal transaction), then renamed in order, then each
+/// destination directory is fsynced once. After a crash each destination holds either its
+/// old or its new complete content; a later file may be new while an earlier one is old, so
+/// callers order files such that readers can repair that (`index.json` is rebuilt from
+/// `hoist.json` at open).
+pub(crate) fn write_atomic_many(tmp_dir: &Path, files: &[(&Path, &[u8])]) -> Result<()> {
+    let mut tmps: Vec<(PathBuf, File)> = Vec::with_capacity(files.len());
     let result = (|| {
-        let mut f = File::create_new(&tmp).map_err(|e| StoreIoError::io("create", &tmp, e))?;
-        f.write_all(bytes)
-            .map_err(|e| StoreIoError::io("write", &tmp, e))?;
-        f.sync_all()
-            .map_err(|e| StoreIoError::io("fsync", &tmp, e))?;
-        drop(f);
-        fs::rename(&tmp, dest).map_err(|e| StoreIoError::io("rename", dest, e))
+        for (dest, bytes) in files {
+            let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+            let tmp = tmp_dir.join(format!("{TMP_PREFIX}{name}-{}", unique_suffix()));
+            let mut f = File::create_new(&tmp).map_err(|e| StoreIoError::io("create", &tmp, e))?;
+            tmps.push((
+                tmp.clone(),
+                f.try_clone()
+                    .map_err(|e| StoreIoError::io("open", &tmp, e))?,
+            ));
+            f.write_all(bytes)
+                .map_err(|e| StoreIoError::io("write", &tmp, e))?;
+        }
+        sync_files(tmps.iter().map(|(p, f)| (p.as_path(), f)))?;
+        for ((tmp, _), (dest, _)) in tmps.iter().zip(files) {
+            fs::rename(tmp, dest).map_err(|e| StoreIoError::io("rename", dest, e))?;
+        }
+        Ok(())
     })();
     if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        for (tmp, _) in &tmps {
+            let _ = fs::remove_file(tmp);
+        }
         return result;
     }
-    let parent = dest.parent().unwrap_or(Path::new("."));
-    sync_dir(parent)
+    let mut dirs: Vec<&Path> = files
+        .iter()
+        .map(|(dest, _)| dest.parent().unwrap_or(Path::new(".")))
+        .collect();
+    dirs.dedup();
+    for dir in dirs {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// `fdatasync`s files concurrently, one thread each: concurrent syncs on one filesystem
+/// share journal commits, so n files cost about one flush instead of n. The first error
+/// wins and names its file.
+pub(crate) fn sync_files<'a>(files: impl Iterator<Item = (&'a Path, &'a File)>) -> Result<()> {
+    let files: Vec<(&Path, &File)> = files.collect();
+    if let [(path, file)] = files.as_slice() {
+        return file
+            .sync_data()
+            .map_err(|e| StoreIoError::io("fsync", path, e));
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .iter()
+            .map(|(path, file)| {
+                scope.spawn(move || {
+                    file.sync_data()
+                        .map_err(|e| StoreIoError::io("fsync", path, e))
+                })
+            })
+            .collect();
+        let mut first = Ok(());
+        for h in handles {
+            let r = h.join().unwrap_or_else(|_| {
+                Err(StoreIoError::InvalidRequest {
+                    detail: "fsync thread panicked".into(),
+                })
+            });
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        first
+    })
 }
 
 /// The file's length, or `None` when it does not exist.

@@ -6,6 +6,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
 
 use hoist_core::digest::{Algorithm, Digest, DigestError, Verifier};
 use hoist_core::store::{ImageRecord, PullRecord};
@@ -36,6 +37,9 @@ struct Inner {
     name: String,
     /// Digest → size of each file in `dir`.
     staged: Mutex<BTreeMap<Digest, u64>>,
+    /// Data flushes of staged files, run in the background so that a download slot is
+    /// not held by the disk; [`Staging::commit`] waits for them.
+    syncs: Mutex<Syncs>,
     discarded: AtomicBool,
     /// Held while the staging exists; a sweeper removes `dir` only when it can take it.
     _lock: LockGuard,
@@ -48,9 +52,75 @@ impl Drop for Inner {
     }
 }
 
+/// Which staged files are known to be on disk, and the flushes still running.
+#[derive(Debug, Default)]
+struct Syncs {
+    pending: Vec<(Digest, PathBuf, JoinHandle<io::Result<()>>)>,
+    durable: BTreeSet<Digest>,
+}
+
+/// How many bytes a [`BlobWriter`] writes between background flushes. Starting write-back
+/// while the download goes on keeps the final flush short; the page cache would otherwise
+/// hold a whole layer until then (Linux starts write-back by itself only at
+/// `dirty_background_ratio` of memory or after 30 s).
+const EARLY_FLUSH_BYTES: u64 = 8 << 20;
+
 impl Inner {
     fn staged(&self) -> MutexGuard<'_, BTreeMap<Digest, u64>> {
         self.staged.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+    fn syncs(&self) -> MutexGuard<'_, Syncs> {
+        self.syncs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+    /// Flushes `file` (staged as `digest` at `path`) in the background.
+    fn sync_later(&self, digest: &Digest, path: PathBuf, file: File) {
+        let handle = std::thread::spawn(move || file.sync_data());
+        self.syncs().pending.push((digest.clone(), path, handle));
+    }
+    /// Records that a staged file is already durable (a link to a committed blob).
+    fn mark_durable(&self, digest: &Digest) {
+        self.syncs().durable.insert(digest.clone());
+    }
+    /// Waits for the background flushes, then flushes every staged file not known to be
+    /// durable (links to blobs another pull staged), all at once. After this, every staged
+    /// file's data is on disk, so renaming it into `blobs/` cannot expose a torn blob.
+    fn make_durable(&self) -> Result<()> {
+        let pending = std::mem::take(&mut self.syncs().pending);
+        let mut first: Result<()> = Ok(());
+        for (digest, path, handle) in pending {
+            let r = match handle.join() {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(StoreIoError::io("fsync", &path, e)),
+                Err(_) => Err(StoreIoError::InvalidRequest {
+                    detail: "fsync thread panicked".into(),
+                }),
+            };
+            match r {
+                Ok(()) => {
+                    self.syncs().durable.insert(digest);
+                }
+                Err(e) if first.is_ok() => first = Err(e),
+                Err(_) => {}
+            }
+        }
+        first?;
+        let todo: Vec<Digest> = {
+            let durable = &self.syncs().durable;
+            self.staged()
+                .keys()
+                .filter(|d| !durable.contains(*d))
+                .cloned()
+                .collect()
+        };
+        let mut files = Vec::with_capacity(todo.len());
+        for digest in &todo {
+            let path = self.path_of(digest);
+            let file = File::open(&path).map_err(|e| StoreIoError::io("open", &path, e))?;
+            files.push((path, file));
+        }
+        fsutil::sync_files(files.iter().map(|(p, f)| (p.as_path(), f)))?;
+        self.syncs().durable.extend(todo);
+        Ok(())
     }
     fn path_of(&self, digest: &Digest) -> PathBuf {
         self.dir.join(Paths::digest_stem(digest))
@@ -109,6 +179,10 @@ pub struct BlobWriter {
     written: u64,
     resumed: u64,
     failed: bool,
+    /// Bytes written since the last background flush started.
+    unflushed: u64,
+    /// The running background flush, if any (at most one per writer).
+    flushing: Option<JoinHandle<io::Result<()>>>,
     _lock: LockGuard,
 }
 
@@ -131,6 +205,7 @@ impl FsStore {
                     dir,
                     name,
                     staged: Mutex::new(BTreeMap::new()),
+                    syncs: Mutex::new(Syncs::default()),
                     discarded: AtomicBool::new(false),
                     _lock: guard,
                 }),
@@ -215,8 +290,8 @@ impl Staging {
             check_size(digest, size, len)?;
             // On failure (that pull committed or discarded it meanwhile, or the filesystem
             // has no hard links) this pull writes the blob itself.
+            // Not flushed here: `commit` flushes links it did not write itself.
             if fs::hard_link(&other, &own).is_ok() {
-                fsutil::sync_dir(&inner.dir)?;
                 inner.staged().insert(digest.clone(), len);
                 return Ok(Ingest::AlreadyPresent(Presence::Staged));
             }
@@ -271,6 +346,8 @@ impl Staging {
             written: kept,
             resumed: kept,
             failed: false,
+            unflushed: 0,
+            flushing: None,
             _lock: guard,
         })))
     }
@@ -286,6 +363,7 @@ impl Staging {
         match fs::hard_link(&blob, own) {
             Ok(()) => {
                 inner.staged().insert(digest.clone(), len);
+                inner.mark_durable(digest);
                 Ok(Some(Presence::Committed))
             }
             // A gc removed it between the stat and the link: write it.
@@ -316,21 +394,26 @@ impl Staging {
             .dir
             .join(format!("{TMP_PREFIX}{}", fsutil::unique_suffix()));
         let dest = inner.path_of(digest);
+        // The flush runs in the background and `commit` waits for it; the staging
+        // directory itself is never flushed (it does not survive a crash anyway).
         let result = (|| {
             let mut f = File::create_new(&tmp).map_err(|e| StoreIoError::io("create", &tmp, e))?;
             f.write_all(bytes)
                 .map_err(|e| StoreIoError::io("write", &tmp, e))?;
-            f.sync_all()
-                .map_err(|e| StoreIoError::io("fsync", &tmp, e))?;
-            fs::rename(&tmp, &dest).map_err(|e| StoreIoError::io("rename", &dest, e))
+            fs::rename(&tmp, &dest).map_err(|e| StoreIoError::io("rename", &dest, e))?;
+            Ok(f)
         })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-            return result;
+        match result {
+            Ok(f) => {
+                inner.staged().insert(digest.clone(), bytes.len() as u64);
+                inner.sync_later(digest, dest, f);
+                Ok(())
+            }
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                Err(e)
+            }
         }
-        fsutil::sync_dir(&inner.dir)?;
-        inner.staged().insert(digest.clone(), bytes.len() as u64);
-        Ok(())
     }
 
     /// Commits one image: makes its blobs part of the store and records the pull.
@@ -349,7 +432,11 @@ impl Staging {
     ///    the pull record. Any failure returns here and the visible store is unchanged;
     /// 2. rename each needed staged blob to `blobs/<alg>/<hex>` (a blob already committed
     ///    is left as is), then fsync each `blobs/<alg>` directory touched;
-    /// 3. write `hoist.json`, then `index.json` (temp + fsync + rename + fsync directory).
+    /// 3. write `hoist.json`, then `index.json` (temp files flushed together, renamed in
+    ///    that order, one fsync of the directory).
+    ///
+    /// Before all that, outside the lock, every staged file's data is flushed (waiting for
+    /// the background flushes that [`BlobWriter::finish`] and [`Staging::put_blob`] started).
     ///
     /// Returns the image's record as stored.
     pub fn commit(
@@ -375,6 +462,9 @@ impl Staging {
                 ),
             });
         }
+        // Flush staged data before taking the store lock: other processes' commits need
+        // not wait for this pull's disk writes.
+        inner.make_durable()?;
         let store = &inner.store;
         let _guard = store.lock()?;
         inner.check_live()?;
@@ -598,11 +688,22 @@ impl BlobWriter {
             return Err(StoreIoError::io("write", &self.partial, e));
         }
         self.written += bytes.len() as u64;
+        self.unflushed += bytes.len() as u64;
+        if self.unflushed >= EARLY_FLUSH_BYTES
+            && self.flushing.as_ref().is_none_or(JoinHandle::is_finished)
+        {
+            // Best effort: a failure here shows up again at the final flush.
+            if let Ok(file) = self.file.try_clone() {
+                self.flushing = Some(std::thread::spawn(move || file.sync_data()));
+                self.unflushed = 0;
+            }
+        }
         Ok(())
     }
 
-    /// Ends the stream: fsyncs the partial file, checks size then digest, and renames it
-    /// into the pull's staging as verified. A short stream is `size-mismatch` and keeps the
+    /// Ends the stream: checks size then digest, renames the file into the pull's staging
+    /// as verified, and starts its data flush in the background ([`Staging::commit`] waits
+    /// for it). A short stream is `size-mismatch` and keeps the
     /// partial file (resumable); a wrong digest is `digest-mismatch` and deletes it.
     pub fn finish(mut self) -> Result<u64> {
         if self.failed {
@@ -626,9 +727,6 @@ impl BlobWriter {
                 },
             });
         }
-        self.file
-            .sync_all()
-            .map_err(|e| StoreIoError::io("fsync", &self.partial, e))?;
         if let Err(error) = verifier.finish() {
             self.failed = true;
             let _ = fsutil::remove_file(&self.partial);
@@ -641,8 +739,14 @@ impl BlobWriter {
         inner.check_live()?;
         let dest = inner.path_of(&self.digest);
         fs::rename(&self.partial, &dest).map_err(|e| StoreIoError::io("rename", &dest, e))?;
-        fsutil::sync_dir(&inner.dir)?;
         inner.staged().insert(self.digest.clone(), self.size);
+        // The data flush runs in the background (the download slot is free for the next
+        // blob); `commit` waits for it before anything moves into `blobs/`.
+        let file = self
+            .file
+            .try_clone()
+            .map_err(|e| StoreIoError::io("open", &dest, e))?;
+        inner.sync_later(&self.digest, dest, file);
         Ok(self.size)
     }
 }
@@ -667,5 +771,56 @@ impl Write for BlobWriter {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digest_of(bytes: &[u8]) -> Digest {
+        Digest::sha256_of(bytes)
+    }
+
+    /// Every staged file, whoever wrote it, is known durable after `make_durable`, and no
+    /// background flush is left running.
+    #[test]
+    fn commit_flushes_everything_staged() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let store = FsStore::open(tmp.path().join("s")).expect("open");
+        let a = store.begin_pull().expect("pull a");
+        let b = store.begin_pull().expect("pull b");
+
+        // A layer larger than the early-flush step, written by pull a.
+        let layer: Vec<u8> = (0..(EARLY_FLUSH_BYTES as usize * 2 + 17))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let ld = digest_of(&layer);
+        let Ingest::Write(mut w) = a.blob_writer(&ld, layer.len() as u64, 0).expect("writer")
+        else {
+            panic!("nothing staged yet");
+        };
+        for chunk in layer.chunks(1 << 20) {
+            BlobWriter::write(&mut w, chunk).expect("write");
+        }
+        w.finish().expect("finish");
+        let doc = b"{}".to_vec();
+        let dd = digest_of(&doc);
+        a.put_blob(&dd, &doc).expect("put");
+        assert_eq!(a.inner.syncs().pending.len(), 2);
+
+        // Pull b adopts a's staged layer by hard link: it must flush it itself.
+        match b.blob_writer(&ld, layer.len() as u64, 0).expect("adopt") {
+            Ingest::AlreadyPresent(Presence::Staged) => {}
+            other => panic!("expected staged, got {other:?}"),
+        }
+        assert!(b.inner.syncs().pending.is_empty());
+
+        a.inner.make_durable().expect("a durable");
+        b.inner.make_durable().expect("b durable");
+        let a_syncs = a.inner.syncs();
+        assert!(a_syncs.pending.is_empty());
+        assert_eq!(a_syncs.durable, BTreeSet::from([ld.clone(), dd.clone()]));
+        assert_eq!(b.inner.syncs().durable, BTreeSet::from([ld]));
     }
 }

@@ -493,7 +493,8 @@ fn index_state(meta: &Meta, path: &Path) -> Result<IndexJsonState> {
         Ok(p) => p.into_iter().collect(),
         Err(e) => return Ok(IndexJsonState::Unreadable(e)),
     };
-    let expected: BTreeSet<(String, String)> = meta::index_entries(meta)
+    let expected: BTreeSet<(String, String)> = meta
+        .index_entries()
         .into_iter()
         .map(|(n, d)| (n.unwrap_or("").to_owned(), d.digest.to_string()))
         .collect();

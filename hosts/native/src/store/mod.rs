@@ -47,16 +47,21 @@
 //! # Crash safety
 //!
 //! - A blob is streamed into `ingest/<alg>-<hex>.partial` through the core's `Verifier`
-//!   while its ingest lock is held; [`BlobWriter::finish`] fsyncs it, checks the digest and
-//!   renames it into the pull's directory.
-//! - [`Staging::commit`], under the store lock, first checks that every blob the image reaches
-//!   (manifest → config + layers, index → present child manifests) is committed or staged
-//!   and that the core accepts the pull record; then renames the staged blobs into
-//!   `blobs/<alg>/<hex>` and fsyncs those directories; then writes `hoist.json`, then
-//!   `index.json`, each by temp file + fsync + rename + fsync of the directory.
+//!   while its ingest lock is held, starting write-back every 8 MiB in the background;
+//!   [`BlobWriter::finish`] checks the digest, renames it into the pull's directory and
+//!   starts its data flush (`fdatasync`) in the background, so the download slot goes to the
+//!   next blob instead of waiting for the disk. Files in `ingest/` are never trusted after a
+//!   crash: partial files are re-hashed when resumed and staging directories are removed.
+//! - [`Staging::commit`] first waits for those flushes and flushes any staged file it did
+//!   not write itself (links to blobs another pull staged), all at once; only then, under the
+//!   store lock, it checks that every blob the image reaches (manifest → config + layers,
+//!   index → present child manifests) is committed or staged and that the core accepts the
+//!   pull record; then renames the staged blobs into `blobs/<alg>/<hex>` and fsyncs those
+//!   directories; then writes `hoist.json` and `index.json` by temp files (flushed together)
+//!   + renames in that order + one fsync of the directory.
 //! - So after a crash at any point: a blob is either absent or complete and verified;
 //!   `hoist.json` is the old or the new one and every blob it reaches is present; and
-//!   `index.json` is either consistent with it or the old one. [`FsStore::open`] rebuilds
+//!   `index.json` is either consistent with it or not (old, or new over an old `hoist.json`). [`FsStore::open`] rebuilds
 //!   `index.json` from `hoist.json` when they disagree, removes temp files of interrupted
 //!   writes and staging directories whose pull is gone, and keeps partial files (a later
 //!   pull resumes them; [`FsStore::gc`] removes them when nobody holds their lock).
@@ -182,20 +187,40 @@ impl FsStore {
             report: OpenReport::default(),
         };
         let _guard = store.lock()?;
-        store.check_oci_layout(true)?;
+        let has_layout = store.check_oci_layout(false).map(|()| true).or_else(|e| {
+            match fsutil::file_len(&store.paths.oci_layout())? {
+                None => Ok(false),
+                Some(_) => Err(e),
+            }
+        })?;
         store.report.removed = maint::sweep_ingest(&store.paths, false)?;
         let hoist_json = store.paths.hoist_json();
         match fsutil::read_bounded(&hoist_json, MAX_METADATA_SIZE)? {
             None => {
                 check_no_foreign_images(&store.paths)?;
-                store.write_meta(&Meta::default())?;
+                // A new store: `oci-layout`, `hoist.json` and `index.json` in one flush.
+                let meta = Meta::default();
+                let bytes = meta.to_json();
+                let derived = meta::derive_index_json(&meta);
+                let layout = store.paths.oci_layout();
+                let index_json = store.paths.index_json();
+                let mut files: Vec<(&Path, &[u8])> = Vec::with_capacity(3);
+                if !has_layout {
+                    files.push((&layout, fsutil::OCI_LAYOUT_BYTES));
+                }
+                files.push((&hoist_json, &bytes));
+                files.push((&index_json, &derived));
+                fsutil::write_atomic_many(&store.paths.ingest(), &files)?;
                 store.report.created = true;
             }
             Some(bytes) => {
+                if !has_layout {
+                    store.check_oci_layout(true)?;
+                }
                 let bytes = bytes.map_err(|len| {
                     StoreIoError::corrupt(&hoist_json, format!("{len} bytes is too large"))
                 })?;
-                let meta = Meta::from_json(&bytes, &hoist_json)?;
+                let meta = meta::meta_from_json(&bytes, &hoist_json)?;
                 let derived = meta::derive_index_json(&meta);
                 let index_json = store.paths.index_json();
                 let current = match std::fs::read(&index_json) {
@@ -313,7 +338,7 @@ impl FsStore {
                 &path,
                 format!("{len} bytes is too large"),
             )),
-            Some(Ok(bytes)) => Meta::from_json(&bytes, &path),
+            Some(Ok(bytes)) => meta::meta_from_json(&bytes, &path),
         }
     }
 
@@ -325,15 +350,12 @@ impl FsStore {
         let ingest = self.paths.ingest();
         let bytes = meta.to_json();
         let hoist_json = self.paths.hoist_json();
-        Meta::from_json(&bytes, &hoist_json).map_err(|e| StoreIoError::InvalidRequest {
+        meta::meta_from_json(&bytes, &hoist_json).map_err(|e| StoreIoError::InvalidRequest {
             detail: format!("refusing to write an index that would not read back: {e}"),
         })?;
-        fsutil::write_atomic(&ingest, &hoist_json, &bytes)?;
-        fsutil::write_atomic(
-            &ingest,
-            &self.paths.index_json(),
-            &meta::derive_index_json(meta),
-        )
+        let index_json = self.paths.index_json();
+        let derived = meta::derive_index_json(meta);
+        fsutil::write_atomic_many(&ingest, &[(&hoist_json, &bytes), (&index_json, &derived)])
     }
 
     /// Validates `oci-layout`; with `create`, writes it when missing. Callers hold the lock.
@@ -348,20 +370,7 @@ impl FsStore {
                 &path,
                 format!("{len} bytes is too large"),
             )),
-            Some(Ok(bytes)) => {
-                hoist_core::json::check(&bytes)
-                    .map_err(|e| StoreIoError::corrupt(&path, e.to_string()))?;
-                let v: serde_json::Value = serde_json::from_slice(&bytes)
-                    .map_err(|e| StoreIoError::corrupt(&path, e.to_string()))?;
-                match v.get("imageLayoutVersion").and_then(|v| v.as_str()) {
-                    Some("1.0.0") => Ok(()),
-                    Some(other) => Err(StoreIoError::corrupt(
-                        &path,
-                        format!("unsupported imageLayoutVersion {:?}", meta::excerpt(other)),
-                    )),
-                    None => Err(StoreIoError::corrupt(&path, "no imageLayoutVersion string")),
-                }
-            }
+            Some(Ok(bytes)) => meta::check_oci_layout(&bytes, &path),
         }
     }
 }
