@@ -574,6 +574,7 @@ pub fn changes_out(list: &[Change]) -> Vec<w_store::Change> {
 fn endpoint_out(e: &core_pull::Endpoint) -> w_pull::Endpoint {
     w_pull::Endpoint {
         scheme: e.scheme.as_str().to_owned(),
+        tls_verify: e.tls_verify,
         authority: e.authority.clone(),
         repository: e.repository.clone(),
         credential_host: e.credential_host.clone(),
@@ -598,6 +599,7 @@ fn endpoint_in(e: w_pull::Endpoint) -> Result<core_pull::Endpoint, w::Error> {
     };
     Ok(core_pull::Endpoint {
         scheme,
+        tls_verify: e.tls_verify,
         authority: e.authority,
         repository: e.repository,
         credential_host: e.credential_host,

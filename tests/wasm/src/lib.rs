@@ -85,17 +85,15 @@ pub fn encode(module: &[u8]) -> anyhow::Result<Vec<u8>> {
         .encode()
 }
 
-/// The interfaces a component imports (`namespace:package/interface@version`).
-pub fn imports(component: &[u8]) -> anyhow::Result<Vec<String>> {
-    let mut out = Vec::new();
-    for payload in wasmparser::Parser::new(0).parse_all(component) {
-        if let wasmparser::Payload::ComponentImportSection(section) = payload? {
-            for import in section {
-                out.push(import?.name.0.to_owned());
-            }
-        }
-    }
-    Ok(out)
+/// The names a component imports and exports at its top level (as wasmtime sees them
+/// when it instantiates it).
+pub fn imports_and_exports(component: &[u8]) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let engine = Engine::default();
+    let component = Component::new(&engine, component)?;
+    let ty = component.component_type();
+    let imports = ty.imports(&engine).map(|(n, _)| n.to_owned()).collect();
+    let exports = ty.exports(&engine).map(|(n, _)| n.to_owned()).collect();
+    Ok((imports, exports))
 }
 
 /// Limits for one instance of the core.

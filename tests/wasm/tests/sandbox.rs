@@ -7,8 +7,13 @@ use hoist_wasm_tests::bindings::exports::hoist::image::types::Platform;
 use hoist_wasm_tests::{component_path, Instance, Limits, Loaded};
 use wasmtime::Trap;
 
-fn loaded() -> anyhow::Result<Loaded> {
-    Loaded::new(&component_path()?, true)
+/// One compiled, fuel-metered component for every test here (compiling is the slow part).
+fn loaded() -> anyhow::Result<&'static Loaded> {
+    static LOADED: std::sync::OnceLock<Result<Loaded, String>> = std::sync::OnceLock::new();
+    LOADED
+        .get_or_init(|| Loaded::new(&component_path()?, true).map_err(|e| format!("{e:#}")))
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn sandbox() -> Limits {
