@@ -25,29 +25,30 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-struct Owned {
-    text: String,
-    domain: Option<String>,
-    path: String,
-    name: String,
-    tag: Option<String>,
-    digest: Option<String>,
-    familiar: String,
-    canonical: String,
-}
+/// The parts the component's `image-reference` record carries, owned.
+type Owned = (
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
 
 fn native_reference(s: &str) -> Option<Owned> {
     let r = reference::parse_normalized(s).ok()?;
-    Some(Owned {
-        text: r.as_str().to_owned(),
-        domain: r.domain().map(str::to_owned),
-        path: r.path().to_owned(),
-        name: r.name().to_owned(),
-        tag: r.tag().map(str::to_owned),
-        digest: r.digest().map(|d| d.to_string()),
-        familiar: r.familiar().to_owned(),
-        canonical: r.canonical(),
-    })
+    Some((
+        r.as_str().to_owned(),
+        r.domain().map(str::to_owned),
+        r.path().to_owned(),
+        r.name().to_owned(),
+        r.tag().map(str::to_owned),
+        r.digest().map(|d| d.to_string()),
+        r.familiar().to_owned(),
+        r.canonical(),
+    ))
 }
 
 fn manifests() -> anyhow::Result<Vec<(Vec<u8>, Option<String>)>> {

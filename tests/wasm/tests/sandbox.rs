@@ -11,7 +11,11 @@ use wasmtime::Trap;
 fn loaded() -> anyhow::Result<&'static Loaded> {
     static LOADED: std::sync::OnceLock<Result<Loaded, String>> = std::sync::OnceLock::new();
     LOADED
-        .get_or_init(|| Loaded::new(&component_path()?, true).map_err(|e| format!("{e:#}")))
+        .get_or_init(|| {
+            component_path()
+                .and_then(|p| Loaded::new(&p, true))
+                .map_err(|e| format!("{e:#}"))
+        })
         .as_ref()
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
