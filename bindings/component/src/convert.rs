@@ -1,6 +1,10 @@
 //! Every translation between WIT types (generated in `crate::bindings`) and hoist-core
 //! types. Nothing here decides anything: values are copied, validated newtypes are
 //! re-validated on entry with the core's own parsers, and errors keep the core's codes.
+//!
+//! The core's enums are `#[non_exhaustive]`, so every match over one needs a wildcard
+//! arm; those arms map to the nearest WIT case and exist only to satisfy the compiler.
+//! A new core variant needs a new WIT case (and the vectors test catches the mismatch).
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
