@@ -61,6 +61,13 @@ impl crate::ErrorCode for StrictError {
 
 impl std::error::Error for StrictError {}
 
+/// Reads `bytes` as one strict JSON value ([`check`], then `serde_json`): for bindings
+/// that take a small document (a platform, a descriptor) as text.
+pub fn parse_value(bytes: &[u8]) -> Result<serde_json::Value, StrictError> {
+    check(bytes)?;
+    serde_json::from_slice(bytes).map_err(|e| StrictError::Syntax(e.to_string()))
+}
+
 /// Checks that `bytes` is one strict JSON value (see the module docs).
 pub fn check(bytes: &[u8]) -> Result<(), StrictError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
@@ -157,6 +164,17 @@ impl<'de> Visitor<'de> for Checker {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parse_value_codes() {
+        use crate::ErrorCode;
+        assert!(super::parse_value(br#"{"a": [1]}"#).is_ok());
+        let code = |b: &[u8]| super::parse_value(b).map_err(|e| e.code()).err();
+        assert_eq!(code(br#"{"a":1,"a":2}"#), Some("duplicate-key"));
+        assert_eq!(code(b"{} {}"), Some("trailing-data"));
+        assert_eq!(code(&[b'['; 100]), Some("json-too-deep"));
+        assert_eq!(code(b"{"), Some("invalid-json"));
+    }
+
     use super::*;
 
     #[test]
