@@ -8,7 +8,9 @@ profile=debug
 cargo_flags=()
 if [ "${1:-}" = "--release" ]; then profile=release; cargo_flags=(--release); fi
 export HOIST_PROFILE=$profile
-cargo build -q "${cargo_flags[@]}" -p hoist-node -p hoist -p hoist-conformance --bin dump-vectors --bin hoist
+# The binding is a library target: a --bin filter in the same command would skip it.
+cargo build -q "${cargo_flags[@]}" -p hoist-node --lib
+cargo build -q "${cargo_flags[@]}" -p hoist -p hoist-conformance --bin dump-vectors --bin hoist
 cargo build -q "${cargo_flags[@]}" -p hoist-testkit --example node-registry
 target=${CARGO_TARGET_DIR:-target}
 cp "$target/$profile/libhoist_node.so" hosts/node/index.node
