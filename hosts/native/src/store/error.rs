@@ -161,6 +161,18 @@ impl std::error::Error for StoreIoError {
     }
 }
 
+impl StoreIoError {
+    /// Maps a failed [`hoist_core::store::layout::StoreMeta`] update: a consistency
+    /// failure is the caller's bad request (the store on disk is untouched), anything
+    /// else keeps the index's own code.
+    pub(crate) fn from_meta_update(e: StoreError) -> Self {
+        match e {
+            StoreError::InvalidLayout { detail, .. } => StoreIoError::InvalidRequest { detail },
+            other => StoreIoError::Index(other),
+        }
+    }
+}
+
 impl From<StoreError> for StoreIoError {
     fn from(e: StoreError) -> Self {
         StoreIoError::Index(e)

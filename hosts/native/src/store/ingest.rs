@@ -582,19 +582,10 @@ impl Staging {
             }
         }
         let mut meta = store.load_meta()?;
-        let id = pull.id.clone();
-        meta.index.record_pull(pull, now_unix)?;
-        meta.manifests.insert(id.clone(), manifest);
-        meta.prune_descriptors();
-        meta.check_consistent()
-            .map_err(|detail| StoreIoError::InvalidRequest { detail })?;
+        // The core's all-or-nothing update (names, tag moves, descriptor, consistency).
         let record = meta
-            .index
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| StoreIoError::InvalidRequest {
-                detail: format!("the index did not record image {id}"),
-            })?;
+            .record_pull(pull, manifest, now_unix)
+            .map_err(StoreIoError::from_meta_update)?;
 
         // 2. Blobs.
         let paths = store.paths();

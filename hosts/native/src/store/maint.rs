@@ -480,7 +480,7 @@ impl FsStore {
 }
 
 fn index_state(meta: &Meta, path: &Path) -> Result<IndexJsonState> {
-    let derived = meta::derive_index_json(meta);
+    let derived = meta.index_json();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(IndexJsonState::Missing),

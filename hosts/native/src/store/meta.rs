@@ -17,11 +17,6 @@ pub(crate) fn meta_from_json(bytes: &[u8], path: &Path) -> Result<Meta> {
     StoreMeta::from_json(bytes).map_err(|e| StoreIoError::corrupt(path, detail(&e)))
 }
 
-/// `index.json` as derived from `hoist.json`.
-pub(crate) fn derive_index_json(meta: &Meta) -> Vec<u8> {
-    meta.index_json()
-}
-
 /// The `(ref name, manifest digest)` pairs of an `index.json` found on disk, for fsck.
 pub(crate) fn read_index_pairs(bytes: &[u8]) -> std::result::Result<Vec<(String, String)>, String> {
     layout::read_index_pairs(bytes).map_err(|e| detail(&e))

@@ -201,7 +201,7 @@ impl FsStore {
                 // A new store: `oci-layout`, `hoist.json` and `index.json` in one flush.
                 let meta = Meta::default();
                 let bytes = meta.to_json();
-                let derived = meta::derive_index_json(&meta);
+                let derived = meta.index_json();
                 let layout = store.paths.oci_layout();
                 let index_json = store.paths.index_json();
                 let mut files: Vec<(&Path, &[u8])> = Vec::with_capacity(3);
@@ -221,7 +221,7 @@ impl FsStore {
                     StoreIoError::corrupt(&hoist_json, format!("{len} bytes is too large"))
                 })?;
                 let meta = meta::meta_from_json(&bytes, &hoist_json)?;
-                let derived = meta::derive_index_json(&meta);
+                let derived = meta.index_json();
                 let index_json = store.paths.index_json();
                 let current = match std::fs::read(&index_json) {
                     Ok(b) => Some(b),
@@ -274,15 +274,10 @@ impl FsStore {
     {
         let _guard = self.lock()?;
         let mut meta = self.load_meta()?;
-        let changes = op(&mut meta.index)?;
+        let changes = meta.apply(op).map_err(StoreIoError::from_meta_update)?;
         if changes.is_empty() {
             return Ok(changes);
         }
-        meta.prune_descriptors();
-        meta.check_consistent()
-            .map_err(|detail| StoreIoError::InvalidRequest {
-                detail: format!("index operation left the store inconsistent: {detail}"),
-            })?;
         self.write_meta(&meta)?;
         Ok(changes)
     }
@@ -354,7 +349,7 @@ impl FsStore {
             detail: format!("refusing to write an index that would not read back: {e}"),
         })?;
         let index_json = self.paths.index_json();
-        let derived = meta::derive_index_json(meta);
+        let derived = meta.index_json();
         fsutil::write_atomic_many(&ingest, &[(&hoist_json, &bytes), (&index_json, &derived)])
     }
 
