@@ -34,6 +34,9 @@ cargo fmt --all --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "cargo clippy for wasm32-wasip2 (the WASI host's pull path exists only there)"
+cargo clippy -p hoist-wasi --target wasm32-wasip2 --all-targets -- -D warnings
+
 step "hoist-core stays sans-IO"
 .ci/check-core-deps
 

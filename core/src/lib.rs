@@ -21,6 +21,7 @@ pub mod class;
 pub mod config;
 pub mod descriptor;
 pub mod digest;
+pub mod display;
 pub mod filter;
 pub mod id;
 pub mod json;

@@ -176,6 +176,23 @@ pub enum TransportFailure {
     Cancelled,
 }
 
+impl From<crate::digest::DigestError> for TransportFailure {
+    /// How a host reports a streamed blob that its [`crate::digest::Verifier`] rejected:
+    /// a wrong hash is [`TransportFailure::DigestMismatch`], a wrong length
+    /// [`TransportFailure::SizeMismatch`]; anything else cannot come from a verifier and
+    /// is reported as a store failure.
+    fn from(e: crate::digest::DigestError) -> Self {
+        use crate::digest::DigestError;
+        match e {
+            DigestError::Mismatch { actual, .. } => TransportFailure::DigestMismatch { actual },
+            DigestError::SizeMismatch { actual, .. } => TransportFailure::SizeMismatch { actual },
+            other => TransportFailure::Store {
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
 /// A transport failure, with how much of a streamed blob is safely staged.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {

@@ -58,6 +58,7 @@
 //! [`ImageLocation`] parses `docker://`, `oci:`, `oci-archive:`, `docker-archive:` and
 //! `dir:` locations as containers/image transports do.
 
+mod describe;
 mod error;
 mod grammar;
 mod normalize;
@@ -72,6 +73,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::digest::{excerpt, Digest};
 
+pub use describe::describe;
 pub use error::ReferenceError;
 pub use grammar::{NAME_TOTAL_LENGTH_MAX, TAG_LENGTH_MAX};
 pub use normalize::{is_identifier, parse_docker_ref, parse_named, parse_normalized};

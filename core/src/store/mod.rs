@@ -47,6 +47,7 @@ use crate::reference::ReferenceError;
 use crate::ErrorCode;
 
 mod inflight;
+pub mod inspect;
 pub mod layout;
 mod meta_ops;
 mod names;

@@ -3,14 +3,11 @@
 //! Which images and in which order are the core's decisions (`Filters::parse`,
 //! `ImageIndex::list`); this module only prints them.
 
-use std::collections::HashSet;
-
 use clap::Args;
+use hoist_core::display::{image_ids, images_table, ImagesColumns};
 use hoist_core::filter::Filters;
-use hoist_core::id::short_id;
-use hoist_core::store::ImageRecord;
 
-use super::common::{self, human_ago, human_size, Table};
+use super::common;
 use super::settings::Settings;
 use super::{CliError, Format};
 
@@ -41,24 +38,6 @@ pub struct ImagesArgs {
     pub all: bool,
 }
 
-/// The ID as the IMAGE ID column shows it.
-fn shown_id(record: &ImageRecord, no_trunc: bool) -> String {
-    if no_trunc {
-        record.id.to_string()
-    } else {
-        short_id(&record.id).to_owned()
-    }
-}
-
-/// `docker.io/library/redis:7` → (`docker.io/library/redis`, `7`). Names in the index are
-/// canonical, so the tag is what follows the last `:` after the last `/`.
-pub fn split_tag(name: &str) -> (&str, &str) {
-    match name.rsplit_once(':') {
-        Some((repo, tag)) if !tag.contains('/') => (repo, tag),
-        _ => (name, "<none>"),
-    }
-}
-
 /// Runs `hoist images`.
 pub fn run(settings: &Settings, args: ImagesArgs) -> Result<(), CliError> {
     let store = common::open_store(settings)?;
@@ -74,62 +53,20 @@ pub fn run(settings: &Settings, args: ImagesArgs) -> Result<(), CliError> {
     let images = index.list(&filters);
 
     if args.quiet {
-        let mut seen = HashSet::new();
-        for r in &images {
-            if seen.insert(&r.id) {
-                println!("{}", shown_id(r, args.no_trunc));
-            }
+        for id in image_ids(&images, args.no_trunc) {
+            println!("{id}");
         }
         return Ok(());
     }
     if settings.format == Format::Json {
         return common::print_json(&images);
     }
-
-    let mut header = vec!["REPOSITORY", "TAG"];
-    if args.digests {
-        header.push("DIGEST");
-    }
-    header.extend(["IMAGE ID", "CREATED", "SIZE"]);
-    let mut table = Table::new(if args.noheading { &[] } else { &header[..] });
-    for r in &images {
-        let names: Vec<(&str, &str)> = if r.names.is_empty() {
-            vec![("<none>", "<none>")]
-        } else {
-            r.names.iter().map(|n| split_tag(n)).collect()
-        };
-        for (repo, tag) in names {
-            let mut row = vec![repo.to_owned(), tag.to_owned()];
-            if args.digests {
-                row.push(r.manifest_digest.to_string());
-            }
-            row.push(shown_id(r, args.no_trunc));
-            row.push(human_ago(r.created, now));
-            row.push(human_size(r.size));
-            table.row(row);
-        }
-    }
-    table.print();
+    let columns = ImagesColumns {
+        digests: args.digests,
+        no_trunc: args.no_trunc,
+        no_heading: args.noheading,
+    };
+    let table = images_table(&images, columns, now);
+    common::print_table(&table);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_tag;
-
-    #[test]
-    fn tags() {
-        assert_eq!(
-            split_tag("docker.io/library/redis:7"),
-            ("docker.io/library/redis", "7")
-        );
-        assert_eq!(
-            split_tag("127.0.0.1:5000/test/app:v1"),
-            ("127.0.0.1:5000/test/app", "v1")
-        );
-        assert_eq!(
-            split_tag("127.0.0.1:5000/test/app"),
-            ("127.0.0.1:5000/test/app", "<none>")
-        );
-    }
 }

@@ -80,40 +80,16 @@ fn load(settings: &Settings, store: &FsStore, input: &str) -> Result<Loaded, Cli
     })
 }
 
-/// The `inspect` document of one image.
+/// The `inspect` document of one image (its shape is the core's).
 fn document(l: &Loaded) -> Result<Value, CliError> {
-    let layers: Vec<Value> = l
-        .manifest
-        .layers()
-        .iter()
-        .map(|layer| {
-            json!({
-                "digest": layer.digest.as_str(),
-                "size": layer.size,
-                "media_type": layer.media_type,
-            })
-        })
-        .collect();
-    let config =
-        serde_json::to_value(&l.config).map_err(|e| CliError::new("json", e.to_string()))?;
-    Ok(json!({
-        "id": l.record.id.as_str(),
-        "repo_tags": l.record.names,
-        "repo_digests": l.record.digests,
-        "manifest_digest": l.descriptor.digest.as_str(),
-        "manifest_media_type": l.descriptor.media_type,
-        "config_digest": l.config_digest.as_str(),
-        "created": l.config.created().map(|t| t.as_str()),
-        "pulled_at": l.record.pulled_at,
-        "os": l.config.os(),
-        "architecture": l.config.architecture(),
-        "variant": l.config.variant(),
-        "size": l.record.size,
-        "labels": l.config.labels(),
-        "annotations": l.manifest.annotations(),
-        "layers": layers,
-        "config": config,
-    }))
+    hoist_core::store::inspect::document(
+        &l.record,
+        &l.descriptor,
+        &l.manifest,
+        &l.config_digest,
+        &l.config,
+    )
+    .map_err(|e| CliError::new("json", e.to_string()))
 }
 
 /// Runs `hoist inspect`: a JSON array with one document per image found (podman prints
@@ -238,6 +214,6 @@ pub fn run_history(settings: &Settings, args: HistoryArgs) -> Result<(), CliErro
             one_line(&s.comment),
         ]);
     }
-    table.print();
+    common::print_table(&table);
     Ok(())
 }

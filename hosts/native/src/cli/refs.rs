@@ -3,9 +3,8 @@
 use std::io::BufRead;
 
 use clap::Args;
-use hoist_core::reference::parse_normalized;
-use hoist_core::ErrorCode;
-use serde_json::{json, Value};
+use hoist_core::reference::{describe, parse_normalized};
+use serde_json::json;
 
 use super::settings::Settings;
 use super::{CliError, Format};
@@ -27,27 +26,11 @@ pub struct ResolveArgs {
     pub name: String,
 }
 
-/// One input's analysis, as a JSON object.
-fn analyse(input: &str) -> Value {
-    match parse_normalized(input) {
-        Ok(r) => json!({
-            "input": input,
-            "domain": r.domain(),
-            "path": r.path(),
-            "tag": r.tag(),
-            "digest": r.digest().map(|d| d.to_string()),
-            "canonical": r.canonical(),
-            "familiar": r.familiar(),
-        }),
-        Err(e) => json!({ "input": input, "error": e.code(), "message": e.to_string() }),
-    }
-}
-
 /// Prints one JSON object per input line; exits non-zero if any input was invalid.
 pub fn run_ref(_settings: &Settings, args: RefArgs) -> Result<(), CliError> {
     let mut bad = 0usize;
     let mut emit = |input: &str| {
-        let v = analyse(input);
+        let v = describe(input);
         if v.get("error").is_some() {
             bad += 1;
         }
