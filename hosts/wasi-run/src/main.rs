@@ -11,16 +11,21 @@
 //! - `--dir`: preopens a host directory read-write. The first one without `::GUEST` is
 //!   mounted at `/store` (the WASI host's default store); later ones at their own path.
 //! - `--env`: passes one environment variable (nothing else of the host's environment is
-//!   visible to the guest).
+//!   visible to the guest). `HOIST_PLATFORM` defaults to `linux/<this machine's arch>`, the
+//!   platform the WASI host pulls when `--platform` is not given.
+//! - `--no-cache`: compile the component even when a compiled copy is cached (see
+//!   [`cache`]).
 //!
 //! The guest gets exactly these capabilities: stdio, the preopened directories, clocks,
 //! random, and outgoing HTTP(S) through wasmtime-wasi-http. It gets no sockets of its own.
 //! The exit status is the guest's.
 
+mod cache;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{bail, format_err, Result};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::bindings::Command;
@@ -37,10 +42,12 @@ struct Options {
     dirs: Vec<(PathBuf, String)>,
     env: Vec<(String, String)>,
     args: Vec<String>,
+    no_cache: bool,
 }
 
 fn usage() -> &'static str {
-    "usage: hoist-wasi-run [--wasm FILE] [--dir HOST[::GUEST]]... [--env K=V]... -- ARGS..."
+    "usage: hoist-wasi-run [--wasm FILE] [--dir HOST[::GUEST]]... [--env K=V]... [--no-cache] \
+     -- ARGS..."
 }
 
 /// Parses the runner's own options; everything after `--` goes to the guest.
@@ -82,6 +89,7 @@ fn parse_args(argv: impl IntoIterator<Item = String>) -> Result<Options> {
                 };
                 o.env.push((k.to_owned(), val.to_owned()));
             }
+            "--no-cache" => o.no_cache = true,
             "-h" | "--help" => bail!("{}", usage()),
             other => bail!("unknown option {other:?}\n{}", usage()),
         }
@@ -97,6 +105,18 @@ fn default_wasm() -> Result<PathBuf> {
     let exe = std::env::current_exe()
         .map_err(|e| format_err!("cannot find this executable's path: {e}"))?;
     Ok(exe.with_file_name("hoist-wasi.wasm"))
+}
+
+/// `linux/<arch>` for this machine, in OCI's architecture names.
+fn host_platform() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64le",
+        other => other,
+    };
+    format!("linux/{arch}")
 }
 
 /// The store's data: WASI and WASI-HTTP contexts over one resource table.
@@ -131,7 +151,14 @@ async fn run(o: Options) -> Result<i32> {
         None => default_wasm()?,
     };
     let engine = Engine::new(&Config::new())?;
-    let component = Component::from_file(&engine, &wasm)
+    let bytes =
+        std::fs::read(&wasm).map_err(|e| format_err!("cannot read {}: {e}", wasm.display()))?;
+    let cache_dir = if o.no_cache {
+        None
+    } else {
+        cache::default_dir()
+    };
+    let component = cache::component(&engine, &bytes, cache_dir.as_deref())
         .map_err(|e| format_err!("cannot load {}: {e:#}", wasm.display()))?;
     let mut linker = Linker::<State>::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
@@ -141,6 +168,9 @@ async fn run(o: Options) -> Result<i32> {
     let mut argv = vec!["hoist-wasi".to_owned()];
     argv.extend(o.args);
     builder.inherit_stdio().args(&argv).envs(&o.env);
+    if !o.env.iter().any(|(k, _)| k == "HOIST_PLATFORM") {
+        builder.env("HOIST_PLATFORM", host_platform());
+    }
     for (host, guest) in &o.dirs {
         builder
             .preopened_dir(host, guest, FsPerms::ReadWrite)

@@ -36,7 +36,7 @@ fn cargo_build(args: &[&str]) {
     assert!(status.success(), "cargo build {args:?} failed");
 }
 
-/// `hoist-wasi.wasm`, built for wasm32-wasip2 with the size profile.
+/// `hoist-wasi.wasm`, built for wasm32-wasip2 with the shipped (`wasi`) profile.
 fn wasm() -> &'static Path {
     static WASM: OnceLock<PathBuf> = OnceLock::new();
     WASM.get_or_init(|| {
@@ -46,9 +46,9 @@ fn wasm() -> &'static Path {
             "--target",
             "wasm32-wasip2",
             "--profile",
-            "component",
+            "wasi",
         ]);
-        target_dir().join("wasm32-wasip2/component/hoist-wasi.wasm")
+        target_dir().join("wasm32-wasip2/wasi/hoist-wasi.wasm")
     })
 }
 
@@ -69,6 +69,8 @@ fn wasi(store: &Path, args: &[&str]) -> Output {
         .arg(store)
         .args(["--env", "HOIST_PLATFORM=linux/amd64", "--"])
         .args(args)
+        // Compiled once for all tests (and runs), in the target directory.
+        .env("HOIST_WASI_CACHE", target_dir().join("hoist-wasi-cache"))
         .output()
         .expect("hoist-wasi-run runs")
 }

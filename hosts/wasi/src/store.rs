@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -38,6 +38,10 @@ const TMP_PREFIX: &str = "tmp-";
 const PULL_PREFIX: &str = "pull-";
 /// Read size when re-hashing a partial blob before resuming it.
 const CHUNK: usize = 1 << 20;
+/// Blob bytes gathered before one write: each `wasi:filesystem` write is a call into the
+/// runtime (wasmtime runs it on a blocking thread), and a response body arrives in frames
+/// of a few KiB.
+const WRITE_BUFFER: usize = 1 << 20;
 
 /// A name no other file in `ingest/` has: wall-clock nanoseconds and a counter.
 fn unique_suffix() -> String {
@@ -347,7 +351,7 @@ impl Staging<'_> {
         Ok(Some(BlobWriter {
             digest: digest.clone(),
             size,
-            file,
+            file: BufWriter::with_capacity(WRITE_BUFFER, file),
             partial,
             dest: self.path_of(digest),
             verifier,
@@ -436,7 +440,7 @@ impl Drop for Staging<'_> {
 pub struct BlobWriter {
     digest: Digest,
     size: u64,
-    file: File,
+    file: BufWriter<File>,
     partial: PathBuf,
     dest: PathBuf,
     verifier: Verifier,
@@ -477,8 +481,12 @@ impl BlobWriter {
         let store_err = |e: std::io::Error| TransportFailure::Store {
             message: format!("staging blob {}: {e}", self.digest),
         };
-        self.file.sync_all().map_err(store_err)?;
-        drop(self.file);
+        let file = self
+            .file
+            .into_inner()
+            .map_err(|e| store_err(e.into_error()))?;
+        file.sync_all().map_err(store_err)?;
+        drop(file);
         fs::rename(&self.partial, &self.dest).map_err(store_err)?;
         Ok(self.written)
     }
