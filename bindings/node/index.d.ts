@@ -193,6 +193,12 @@ export class Verifier {
   constructor(expected: string, size?: number | null)
   /** Throws `size-mismatch` as soon as the stream outgrows the declared size. */
   update(chunk: Uint8Array): void
+  /**
+   * Feeds `chunks` in order on a libuv worker thread (hashing leaves the event loop free).
+   * Resolves `null`, or the failure once the stream outgrew its declared size. The chunks
+   * must not change until it settles; await it before feeding more.
+   */
+  updateAsync(chunks: Uint8Array[]): Promise<{ kind: 'size-mismatch'; actual: number } | null>
   readonly bytesVerified: number
   /** The digest, or throws `digest-mismatch` / `size-mismatch`. Once. */
   finish(): string

@@ -13,6 +13,7 @@ const { performance } = require('node:perf_hooks');
 const b = require('./binding');
 const { FsStore } = require('./store');
 const { HoistError, cancelled } = require('./errors');
+const { streamToStore } = require('./ingest');
 
 /** Report progress to the machine every this many streamed bytes. */
 const PROGRESS_EVERY = 1 << 20;
@@ -202,35 +203,10 @@ class Driver {
       }
       return done({ kind: 'http-body', id, bytes: Buffer.concat(chunks, len), now: now() });
     }
-    // stream-to-store
-    const { digest, size, offset } = action;
-    const writer = await this.staging.blobWriter(digest, size, offset, this.signal);
-    if (writer === null) {
-      res.destroy();
-      return done({ kind: 'blob-staged', id, now: now() });
-    }
-    let next = writer.written + PROGRESS_EVERY;
-    try {
-      for await (const chunk of res) {
-        const failure = await writer.write(chunk);
-        if (failure) {
-          res.destroy();
-          return done({ kind: 'http-failed', id, failure, staged: 0, now: now() });
-        }
-        if (writer.written >= next) {
-          next = writer.written + PROGRESS_EVERY;
-          done({ kind: 'progress', id, staged: writer.written });
-        }
-      }
-    } catch (e) {
-      const staged = writer.written;
-      await writer.close(false);
-      return done({ kind: 'http-failed', id, failure: failureOf(e), staged, now: now() });
-    }
-    const failure = await writer.finish();
-    return done(failure
-      ? { kind: 'http-failed', id, failure, staged: 0, now: now() }
-      : { kind: 'blob-staged', id, now: now() });
+    const writer = await this.staging.blobWriter(action.digest, action.size, action.offset, this.signal);
+    return done(await streamToStore({
+      id, res, writer, now, failureOf, report: done, progressEvery: PROGRESS_EVERY,
+    }));
   }
 
   stop() {
