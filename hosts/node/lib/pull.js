@@ -14,6 +14,7 @@ const b = require('./binding');
 const { FsStore } = require('./store');
 const { HoistError, cancelled } = require('./errors');
 const { streamToStore } = require('./ingest');
+const { credentialEnv, resolveCredentials, HELPER_TIMEOUT_MS } = require('./credentials');
 
 /** Report progress to the machine every this many streamed bytes. */
 const PROGRESS_EVERY = 1 << 20;
@@ -217,13 +218,33 @@ class Driver {
 }
 
 /**
+ * Credentials from the auth files and helpers (./credentials.js) for a pull of
+ * `reference`: keyed by its repository on the registry that asks, so namespaced entries
+ * (`quay.io/org`) match.
+ */
+function fromAuthFiles(reference, authFile, timeoutMs = HELPER_TIMEOUT_MS) {
+  let repository;
+  try {
+    repository = b.parseNormalized(reference).name;
+  } catch {
+    repository = undefined; // the machine reports the bad reference
+  }
+  const env = credentialEnv();
+  if (authFile !== undefined) env.registryAuthFile = authFile;
+  return (host) => resolveCredentials(host, repository, env, timeoutMs);
+}
+
+/**
  * Pulls `reference` into the store at `options.store` and resolves with the outcome
  * (`{record, resolved_digest, manifest_digest, config_digest, chain_id,
  * bytes_downloaded}`). Errors carry the core's `.code`; a failed or cancelled pull leaves
  * the visible store exactly as it was.
  */
 async function pull(reference, options = {}) {
-  const { store: root, auth, platform, onProgress, signal, plainHttp, registriesConf, ca, maxConcurrentBlobs } = options;
+  const {
+    store: root, auth, authFile, credentialHelperTimeout, platform, onProgress, signal, plainHttp,
+    registriesConf, ca, maxConcurrentBlobs,
+  } = options;
   if (!root) throw new HoistError('invalid-argument', 'invalid argument: options.store is required');
   if (signal?.aborted) throw cancelled();
   const store = await FsStore.open(root);
@@ -234,7 +255,8 @@ async function pull(reference, options = {}) {
     https: new https.Agent({ keepAlive: true, maxSockets: 16, ca }),
   };
   const staging = await store.beginPull();
-  const driver = new Driver(puller, { staging, auth, onProgress, signal, agents });
+  const lookup = auth !== undefined ? auth : fromAuthFiles(reference, authFile, credentialHelperTimeout);
+  const driver = new Driver(puller, { staging, auth: lookup, onProgress, signal, agents });
   try {
     const outcome = await driver.run();
     await staging.discard();
