@@ -111,3 +111,15 @@ test('wrong bytes of the right size fail the digest and leave nothing', async (t
   assert.ok(!fs.existsSync(partial(store)));
   assert.ok(!fs.existsSync(staging.pathOf(digest)));
 });
+
+test('a connection that dropped before the body was asked for is a failure, not a hang', async (t) => {
+  const { staging } = await setup(t);
+  const res = body(blob);
+  res.on('error', () => {}); // as node:http, which emits no error without a listener
+  res.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+  await new Promise((resolve) => res.on('close', resolve));
+  const { end } = await ingest(staging, digest, blob.length, 0, res);
+  assert.strictEqual(end.kind, 'http-failed');
+  assert.deepStrictEqual(end.failure, { kind: 'reset', code: 'ECONNRESET' });
+  assert.strictEqual(end.staged, 0);
+});

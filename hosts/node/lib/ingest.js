@@ -106,13 +106,24 @@ function pump(res, writer, progress, progressEvery) {
     res.on('close', () => {
       // A connection that closes before the end of the body, without an error event.
       if (!ended && networkError === null) {
-        networkError = Object.assign(new Error('connection closed before the end of the body'), { code: 'ECONNRESET' });
+        networkError = closedEarly();
         step();
       }
     });
+    // The connection may have dropped while the response waited for the machine's
+    // decision: then its events are gone, and only its state tells.
+    if (res.destroyed && !res.readableEnded) {
+      networkError = res.errored ?? closedEarly();
+      step();
+      return;
+    }
     // The driver paused the response until the machine chose this action.
     res.resume();
   });
+}
+
+function closedEarly() {
+  return Object.assign(new Error('connection closed before the end of the body'), { code: 'ECONNRESET' });
 }
 
 module.exports = { streamToStore };
