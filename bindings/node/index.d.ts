@@ -151,6 +151,16 @@ export class Keyring {
 }
 /** Credentials from a `docker-credential-* get` output. */
 export function parseHelperOutput(bytes: Uint8Array): Credentials
+/** True when `a` and `b` name one registry (equal, or both Docker Hub). */
+export function sameRegistry(a: string, b: string): boolean
+/** The server URL a credential helper is asked about (`https://index.docker.io/v1/` for Docker Hub). */
+export function helperServerUrl(host: string): string
+/** True when a helper's output is docker-credential-helpers' "credentials not found". */
+export function isHelperNotFound(output: Uint8Array): boolean
+/** The largest credential helper output accepted, in bytes. */
+export function maxHelperOutputSize(): number
+/** The largest auth file accepted, in bytes. */
+export function maxDockerConfigSize(): number
 export function urlsMatch(glob: string, target: string): boolean
 export function isDefaultRegistryMatch(image: string): boolean
 
@@ -193,6 +203,12 @@ export class Verifier {
   constructor(expected: string, size?: number | null)
   /** Throws `size-mismatch` as soon as the stream outgrows the declared size. */
   update(chunk: Uint8Array): void
+  /**
+   * Feeds `chunks` in order on a libuv worker thread (hashing leaves the event loop free).
+   * Resolves `null`, or the failure once the stream outgrew its declared size. The chunks
+   * must not change until it settles; await it before feeding more.
+   */
+  updateAsync(chunks: Uint8Array[]): Promise<{ kind: 'size-mismatch'; actual: number } | null>
   readonly bytesVerified: number
   /** The digest, or throws `digest-mismatch` / `size-mismatch`. Once. */
   finish(): string

@@ -21,8 +21,18 @@ export type Auth =
 export interface PullOptions {
   /** The store directory (an OCI image layout; created if missing). */
   store: string
-  /** Credentials; asked for only after a registry answered 401, once per host. */
+  /**
+   * Credentials; asked for only after a registry answered 401, once per host. When
+   * absent, the auth files podman, skopeo and docker write are read in containers/image's
+   * order (`REGISTRY_AUTH_FILE`; `$XDG_RUNTIME_DIR/containers/auth.json`;
+   * `~/.config/containers/auth.json`; `~/.docker/config.json`; `~/.dockercfg`) and the
+   * `docker-credential-*` helper a file names is run.
+   */
   auth?: Auth
+  /** Read only this auth file when `auth` is absent (podman's `--authfile`). */
+  authFile?: string
+  /** How long a credential helper may run before it is killed (ms, default 10000). */
+  credentialHelperTimeout?: number
   /** The platform to select from a multi-platform image (default: this machine's). */
   platform?: Platform | string
   /** Every pull event (resolved, blob started/progress/done, image recorded…). */

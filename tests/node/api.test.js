@@ -96,3 +96,53 @@ test('the pull machine driven by hand', () => {
   throwsCode(() => p.pollOutput(), 'manifest-unknown');
   throwsCode(() => p.handleInput({ kind: 'timeout', now: 9 }), 'manifest-unknown');
 });
+
+test('reference functions: documented objects and thrown coded Errors', () => {
+  // Required keys first, then the optional ones present (the order JSON shows).
+  const r = h.parseReference('registry.example:5000/a/b:v1@sha256:' + 'e'.repeat(64));
+  assert.deepStrictEqual(Object.keys(r), ['path', 'name', 'string', 'familiar', 'canonical', 'domain', 'tag', 'digest']);
+  assert.strictEqual(r.domain, 'registry.example:5000');
+  assert.strictEqual(r.tag, 'v1');
+  assert.deepStrictEqual(Object.keys(h.parseReference('redis')), ['path', 'name', 'string', 'familiar', 'canonical']);
+  assert.deepStrictEqual(h.parseNormalized('redis'), {
+    path: 'library/redis', name: 'docker.io/library/redis', string: 'docker.io/library/redis',
+    familiar: 'redis', canonical: 'docker.io/library/redis:latest', domain: 'docker.io',
+  });
+  assert.strictEqual(h.withTag('redis', 'x').tag, 'x');
+  for (const [f, code] of [
+    [() => h.parseReference('UPPER'), 'name-contains-uppercase'],
+    [() => h.parseNormalized(''), 'invalid-reference-format'],
+    [() => h.withTag('redis', '-bad'), 'invalid-tag-format'],
+    [() => h.withDigest('redis', 'sha256:zz'), 'invalid-digest-length'],
+    [() => h.parseDockerRef('a'.repeat(300)), 'name-too-long'],
+  ]) {
+    let thrown;
+    try { f(); } catch (e) { thrown = e; }
+    assert.ok(thrown instanceof Error, String(f));
+    assert.strictEqual(thrown.code, code, String(f));
+    assert.match(thrown.stack, /api\.test\.js/, 'the stack shows the caller');
+  }
+  // Long and non-ASCII arguments take the general string path.
+  assert.throws(() => h.parseReference(`x/${'é'.repeat(400)}`), { code: 'invalid-reference-format' });
+  assert.throws(() => h.parseReference(42), (e) => e instanceof Error);
+});
+
+test('Verifier.updateAsync hashes off the event loop, in order, with the core judging', async () => {
+  const crypto = require('node:crypto');
+  const bytes = crypto.randomBytes(3 << 20);
+  const digest = `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`;
+  const v = new h.Verifier(digest, bytes.length);
+  const parts = [bytes.subarray(0, 100), bytes.subarray(100, 1 << 20), bytes.subarray(1 << 20)];
+  assert.strictEqual(await v.updateAsync(parts.slice(0, 2)), null);
+  assert.strictEqual(await v.updateAsync(parts.slice(2)), null);
+  assert.strictEqual(v.bytesVerified, bytes.length);
+  assert.deepStrictEqual(v.check(), { digest });
+  await assert.rejects(v.updateAsync([bytes]), (e) => e instanceof Error, 'finished');
+
+  const over = new h.Verifier(digest, 10);
+  assert.deepStrictEqual(await over.updateAsync([bytes.subarray(0, 8), bytes.subarray(8, 20)]), { kind: 'size-mismatch', actual: 20 });
+
+  const wrong = new h.Verifier(digest, bytes.length);
+  await wrong.updateAsync([Buffer.alloc(bytes.length)]);
+  assert.strictEqual(wrong.check().failure.kind, 'digest-mismatch');
+});

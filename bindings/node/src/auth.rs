@@ -131,6 +131,40 @@ pub fn parse_helper_output(bytes: Uint8Array) -> Result<Value> {
     core(auth::parse_helper_output(&bytes)).map(|c| credentials(&c))
 }
 
+/// True when `a` and `b` name one registry: equal, or both Docker Hub (`docker.io`,
+/// `index.docker.io`, `registry-1.docker.io`).
+#[napi]
+pub fn same_registry(a: String, b: String) -> bool {
+    auth::same_registry(&a, &b)
+}
+
+/// The server URL a credential helper is asked about for registry `host`
+/// (`https://index.docker.io/v1/` for Docker Hub).
+#[napi]
+pub fn helper_server_url(host: String) -> String {
+    auth::helper_server_url(&host).to_owned()
+}
+
+/// True when a helper's output is docker-credential-helpers' "credentials not found":
+/// no entry, which is anonymous access rather than an error.
+#[napi]
+pub fn is_helper_not_found(output: Uint8Array) -> bool {
+    auth::is_helper_not_found(&output)
+}
+
+/// The largest credential helper output the core accepts (bytes); a host reads at most
+/// one byte more.
+#[napi]
+pub fn max_helper_output_size() -> u32 {
+    auth::MAX_HELPER_OUTPUT_SIZE as u32
+}
+
+/// The largest auth file the core accepts (bytes); a host reads at most one byte more.
+#[napi]
+pub fn max_docker_config_size() -> u32 {
+    auth::MAX_DOCKER_CONFIG_SIZE as u32
+}
+
 /// The kubelet's keyring URL glob match (`*.example.com` against a host and path).
 #[napi]
 pub fn urls_match(glob: String, target: String) -> bool {

@@ -44,6 +44,8 @@ pub type Result<T> = std::result::Result<T, napi::Error<Code>>;
 
 use Result as JsResult;
 
+pub mod compact;
+
 /// A core error as a JavaScript `Error` with `.code`.
 pub fn error<E: ErrorCode + Display>(e: E) -> napi::Error<Code> {
     napi::Error::new(Code(e.code()), e.to_string())
@@ -97,41 +99,6 @@ pub fn digests(list: &[String]) -> JsResult<Vec<Digest>> {
 }
 
 // ---- reference ----
-
-/// A parsed reference (`reference.parse*`).
-#[napi(object)]
-pub struct ReferenceInfo {
-    /// The registry host (`docker.io`), absent when the reference has none.
-    pub domain: Option<String>,
-    /// The repository path without the domain (`library/redis`).
-    pub path: String,
-    /// The full name (`docker.io/library/redis`).
-    pub name: String,
-    /// The tag, if any.
-    pub tag: Option<String>,
-    /// The digest, if any.
-    pub digest: Option<String>,
-    /// The reference exactly as parsed.
-    pub string: String,
-    /// The familiar form (`redis:7`).
-    pub familiar: String,
-    /// The canonical form with `latest` filled in (`docker.io/library/redis:latest`).
-    pub canonical: String,
-}
-
-/// A reference as [`ReferenceInfo`].
-pub fn reference(r: &Reference) -> ReferenceInfo {
-    ReferenceInfo {
-        domain: r.domain().map(str::to_owned),
-        path: r.path().to_owned(),
-        name: r.name().to_owned(),
-        tag: r.tag().map(str::to_owned),
-        digest: r.digest().map(|d| d.as_str().to_owned()),
-        string: r.as_str().to_owned(),
-        familiar: r.familiar().to_owned(),
-        canonical: r.canonical(),
-    }
-}
 
 /// `registries.conf` as an object.
 pub fn registries_conf(c: &RegistriesConf) -> Value {
@@ -362,6 +329,24 @@ pub struct Schema1Config {
     pub image_id: String,
     /// The layer blobs, base first.
     pub layers: Vec<String>,
+}
+
+/// A stream that outgrew its declared size, as the transport failure a pull host reports
+/// (`{kind: "size-mismatch", actual}`).
+#[napi(object)]
+pub struct SizeMismatch {
+    /// Always `size-mismatch`.
+    pub kind: String,
+    /// Bytes received so far.
+    pub actual: f64,
+}
+
+/// [`SizeMismatch`] for `actual` bytes.
+pub fn size_mismatch(actual: u64) -> SizeMismatch {
+    SizeMismatch {
+        kind: "size-mismatch".to_owned(),
+        actual: num(actual),
+    }
 }
 
 /// A verifier's end as `{digest}` or `{failure}` (the pull machine's transport failure

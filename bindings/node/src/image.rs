@@ -3,13 +3,16 @@
 //! `hoist_core::config`, `hoist_core::id`).
 
 use hoist_core::config::{self, schema1, ImageConfig, Timestamp};
-use hoist_core::digest::{Algorithm, Digest};
+use hoist_core::digest::{Algorithm, Digest, DigestError};
 use hoist_core::id::{self, IdPrefix};
-use napi::bindgen_prelude::Uint8Array;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use napi::bindgen_prelude::{AsyncTask, Buffer, Uint8Array};
+use napi::{Env, Task};
 use napi_derive::napi;
 use serde_json::{json, Value};
 
-use crate::convert::{self, core, digests, invalid, Result, Schema1Config};
+use crate::convert::{self, core, digests, invalid, Result, Schema1Config, SizeMismatch};
 
 /// Parses a digest string (`algorithm:encoded`, OCI `descriptor.md#digests`):
 /// `{algorithm, encoded}`.
@@ -33,9 +36,30 @@ pub fn digest_of(algorithm: String, bytes: Uint8Array) -> Result<String> {
 /// Streams bytes through the core's digest check: a blob is accepted only if it hashes
 /// to the expected digest and (when given) has the declared size. Hosts stream layers
 /// through it so that the accept/reject decision is the core's.
+///
+/// The core's verifier sits behind a mutex so that [`Verifier::update_async`] can hash on
+/// a libuv worker thread while the event loop goes on reading the network (hashing is
+/// the largest CPU cost of a pull); the synchronous methods take the same lock.
 #[napi]
 pub struct Verifier {
-    inner: Option<hoist_core::digest::Verifier>,
+    inner: Arc<Mutex<Option<hoist_core::digest::Verifier>>>,
+}
+
+/// The verifier, or `invalid-argument` once it has finished.
+fn live<'a>(
+    guard: &'a mut MutexGuard<'_, Option<hoist_core::digest::Verifier>>,
+) -> Result<&'a mut hoist_core::digest::Verifier> {
+    guard
+        .as_mut()
+        .ok_or_else(|| invalid("verifier already finished"))
+}
+
+fn lock(
+    m: &Mutex<Option<hoist_core::digest::Verifier>>,
+) -> MutexGuard<'_, Option<hoist_core::digest::Verifier>> {
+    // A panic while hashing cannot leave the hash state half-updated in a way that
+    // matters: the next check fails the digest comparison instead.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[napi]
@@ -47,24 +71,36 @@ impl Verifier {
         if let Some(size) = size {
             v = v.with_size(convert::to_u64("size", size)?);
         }
-        Ok(Verifier { inner: Some(v) })
+        Ok(Verifier {
+            inner: Arc::new(Mutex::new(Some(v))),
+        })
     }
 
     /// Feeds the next chunk; throws `size-mismatch` as soon as the stream outgrows its
     /// declared size.
     #[napi]
-    pub fn update(&mut self, chunk: Uint8Array) -> Result<()> {
-        let v = self
-            .inner
-            .as_mut()
-            .ok_or_else(|| invalid("verifier already finished"))?;
-        core(v.update(&chunk))
+    pub fn update(&self, chunk: Uint8Array) -> Result<()> {
+        core(live(&mut lock(&self.inner))?.update(&chunk))
+    }
+
+    /// Feeds `chunks`, in order, on a libuv worker thread, so that hashing (the largest
+    /// CPU cost of a pull) leaves the event loop free. Resolves with `null` once they are
+    /// hashed, or with the failure `{kind: "size-mismatch", actual}` when the stream
+    /// outgrew its declared size (the shape of `check`). The chunks must not change until
+    /// it settles, and a caller awaits it before feeding more: updates that overlap would
+    /// hash in no defined order.
+    #[napi(ts_return_type = "Promise<{ kind: 'size-mismatch'; actual: number } | null>")]
+    pub fn update_async(&self, chunks: Vec<Buffer>) -> AsyncTask<HashChunks> {
+        AsyncTask::new(HashChunks {
+            verifier: Arc::clone(&self.inner),
+            chunks,
+        })
     }
 
     /// Bytes fed so far.
     #[napi(getter)]
     pub fn bytes_verified(&self) -> f64 {
-        self.inner
+        lock(&self.inner)
             .as_ref()
             .map_or(0.0, |v| convert::num(v.bytes_verified()))
     }
@@ -72,9 +108,8 @@ impl Verifier {
     /// Ends the stream: the digest on success, else throws `digest-mismatch` or
     /// `size-mismatch`. A verifier finishes once.
     #[napi]
-    pub fn finish(&mut self) -> Result<String> {
-        let v = self
-            .inner
+    pub fn finish(&self) -> Result<String> {
+        let v = lock(&self.inner)
             .take()
             .ok_or_else(|| invalid("verifier already finished"))?;
         core(v.finish()).map(|d| d.to_string())
@@ -84,12 +119,46 @@ impl Verifier {
     /// pull host reports to the machine: `{digest}` when verified, else `{failure}` with
     /// `{kind: "digest-mismatch", actual}` or `{kind: "size-mismatch", actual}`.
     #[napi]
-    pub fn check(&mut self) -> Result<Value> {
-        let v = self
-            .inner
+    pub fn check(&self) -> Result<Value> {
+        let v = lock(&self.inner)
             .take()
             .ok_or_else(|| invalid("verifier already finished"))?;
         Ok(convert::verify_outcome(v.finish()))
+    }
+}
+
+/// The work of [`Verifier::update_async`]: the core's `Verifier::update` over JS buffers
+/// that the task keeps referenced (released on the JS thread when it settles).
+pub struct HashChunks {
+    verifier: Arc<Mutex<Option<hoist_core::digest::Verifier>>>,
+    chunks: Vec<Buffer>,
+}
+
+impl Task for HashChunks {
+    type Output = Option<u64>;
+    type JsValue = Option<SizeMismatch>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let mut guard = lock(&self.verifier);
+        let v = live(&mut guard)
+            .map_err(|e| napi::Error::new(napi::Status::InvalidArg, e.reason.clone()))?;
+        for chunk in &self.chunks {
+            match v.update(chunk) {
+                Ok(()) => {}
+                Err(DigestError::SizeMismatch { actual, .. }) => return Ok(Some(actual)),
+                Err(e) => {
+                    return Err(napi::Error::new(
+                        napi::Status::GenericFailure,
+                        e.to_string(),
+                    ))
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn resolve(&mut self, _env: Env, oversize: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(oversize.map(convert::size_mismatch))
     }
 }
 

@@ -1,42 +1,48 @@
 //! `reference` interface: the distribution/reference grammar, normalization, short
 //! names and `registries.conf` (see `hoist_core::reference`).
+//!
+//! The functions returning a reference answer in the compact form of
+//! [`crate::convert::compact`] (a packed string, or a returned `Error`); the npm package's
+//! `lib/convert.js` turns it into the `ReferenceInfo` object or the thrown `Error` that
+//! `index.d.ts` documents.
 
 use hoist_core::reference::{self, ImageLocation, Reference, ShortNameMode};
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::convert::{self, core, invalid, ReferenceInfo, Result};
+use crate::convert::compact::{ReferenceParts, Returned, Text};
+use crate::convert::{self, core, invalid, Result};
 
 /// Parses `s` with the exact grammar (no normalization), like Go's `reference.Parse`.
 #[napi]
-pub fn parse_reference(s: String) -> Result<ReferenceInfo> {
-    core(reference::parse(&s)).map(|r| convert::reference(&r))
+pub fn parse_reference(s: Text) -> Returned<ReferenceParts> {
+    Returned(core(reference::parse(s.as_str())).map(ReferenceParts))
 }
 
 /// Parses and normalizes `s` (`redis` → `docker.io/library/redis`), like
 /// `ParseNormalizedNamed`.
 #[napi]
-pub fn parse_normalized(s: String) -> Result<ReferenceInfo> {
-    core(reference::parse_normalized(&s)).map(|r| convert::reference(&r))
+pub fn parse_normalized(s: Text) -> Returned<ReferenceParts> {
+    Returned(core(reference::parse_normalized(s.as_str())).map(ReferenceParts))
 }
 
 /// Parses a fully qualified name (`ParseNamed`): the input must already be canonical.
 #[napi]
-pub fn parse_named(s: String) -> Result<ReferenceInfo> {
-    core(reference::parse_named(&s)).map(|r| convert::reference(&r))
+pub fn parse_named(s: Text) -> Returned<ReferenceParts> {
+    Returned(core(reference::parse_named(s.as_str())).map(ReferenceParts))
 }
 
 /// Parses a repository name without tag or digest (`WithName`).
 #[napi]
-pub fn parse_name(s: String) -> Result<ReferenceInfo> {
-    core(Reference::parse_name(&s)).map(|r| convert::reference(&r))
+pub fn parse_name(s: Text) -> Returned<ReferenceParts> {
+    Returned(core(Reference::parse_name(s.as_str())).map(ReferenceParts))
 }
 
 /// Parses like docker's `ParseDockerRef` (normalized, `latest` added, tag dropped when a
 /// digest is present).
 #[napi]
-pub fn parse_docker_ref(s: String) -> Result<ReferenceInfo> {
-    core(reference::parse_docker_ref(&s)).map(|r| convert::reference(&r))
+pub fn parse_docker_ref(s: Text) -> Returned<ReferenceParts> {
+    Returned(core(reference::parse_docker_ref(s.as_str())).map(ReferenceParts))
 }
 
 /// The familiar form of `s` (`docker.io/library/redis:7` → `redis:7`).
@@ -54,17 +60,19 @@ pub fn canonical(s: String) -> Result<String> {
 
 /// `reference` (exact grammar) with its tag replaced by `tag` (`WithTag`).
 #[napi]
-pub fn with_tag(reference: String, tag: String) -> Result<ReferenceInfo> {
-    let r = core(reference::parse(&reference))?;
-    core(r.with_tag(&tag)).map(|r| convert::reference(&r))
+pub fn with_tag(reference: String, tag: String) -> Returned<ReferenceParts> {
+    Returned(
+        core(reference::parse(&reference)).and_then(|r| core(r.with_tag(&tag)).map(ReferenceParts)),
+    )
 }
 
 /// `reference` (exact grammar) with `digest` added (`WithDigest`).
 #[napi]
-pub fn with_digest(reference: String, digest: String) -> Result<ReferenceInfo> {
-    let r = core(reference::parse(&reference))?;
-    let d = convert::digest(&digest)?;
-    Ok(convert::reference(&r.with_digest(d)))
+pub fn with_digest(reference: String, digest: String) -> Returned<ReferenceParts> {
+    Returned(core(reference::parse(&reference)).and_then(|r| {
+        let d = convert::digest(&digest)?;
+        Ok(ReferenceParts(r.with_digest(d)))
+    }))
 }
 
 /// Whether `s` is a short name (no registry), which `registries.conf` resolves.

@@ -13,6 +13,8 @@ const { performance } = require('node:perf_hooks');
 const b = require('./binding');
 const { FsStore } = require('./store');
 const { HoistError, cancelled } = require('./errors');
+const { streamToStore } = require('./ingest');
+const { credentialEnv, resolveCredentials, HELPER_TIMEOUT_MS } = require('./credentials');
 
 /** Report progress to the machine every this many streamed bytes. */
 const PROGRESS_EVERY = 1 << 20;
@@ -202,35 +204,10 @@ class Driver {
       }
       return done({ kind: 'http-body', id, bytes: Buffer.concat(chunks, len), now: now() });
     }
-    // stream-to-store
-    const { digest, size, offset } = action;
-    const writer = await this.staging.blobWriter(digest, size, offset, this.signal);
-    if (writer === null) {
-      res.destroy();
-      return done({ kind: 'blob-staged', id, now: now() });
-    }
-    let next = writer.written + PROGRESS_EVERY;
-    try {
-      for await (const chunk of res) {
-        const failure = await writer.write(chunk);
-        if (failure) {
-          res.destroy();
-          return done({ kind: 'http-failed', id, failure, staged: 0, now: now() });
-        }
-        if (writer.written >= next) {
-          next = writer.written + PROGRESS_EVERY;
-          done({ kind: 'progress', id, staged: writer.written });
-        }
-      }
-    } catch (e) {
-      const staged = writer.written;
-      await writer.close(false);
-      return done({ kind: 'http-failed', id, failure: failureOf(e), staged, now: now() });
-    }
-    const failure = await writer.finish();
-    return done(failure
-      ? { kind: 'http-failed', id, failure, staged: 0, now: now() }
-      : { kind: 'blob-staged', id, now: now() });
+    const writer = await this.staging.blobWriter(action.digest, action.size, action.offset, this.signal);
+    return done(await streamToStore({
+      id, res, writer, now, failureOf, report: done, progressEvery: PROGRESS_EVERY,
+    }));
   }
 
   stop() {
@@ -241,13 +218,33 @@ class Driver {
 }
 
 /**
+ * Credentials from the auth files and helpers (./credentials.js) for a pull of
+ * `reference`: keyed by its repository on the registry that asks, so namespaced entries
+ * (`quay.io/org`) match.
+ */
+function fromAuthFiles(reference, authFile, timeoutMs = HELPER_TIMEOUT_MS) {
+  let repository;
+  try {
+    repository = b.parseNormalized(reference).name;
+  } catch {
+    repository = undefined; // the machine reports the bad reference
+  }
+  const env = credentialEnv();
+  if (authFile !== undefined) env.registryAuthFile = authFile;
+  return (host) => resolveCredentials(host, repository, env, timeoutMs);
+}
+
+/**
  * Pulls `reference` into the store at `options.store` and resolves with the outcome
  * (`{record, resolved_digest, manifest_digest, config_digest, chain_id,
  * bytes_downloaded}`). Errors carry the core's `.code`; a failed or cancelled pull leaves
  * the visible store exactly as it was.
  */
 async function pull(reference, options = {}) {
-  const { store: root, auth, platform, onProgress, signal, plainHttp, registriesConf, ca, maxConcurrentBlobs } = options;
+  const {
+    store: root, auth, authFile, credentialHelperTimeout, platform, onProgress, signal, plainHttp,
+    registriesConf, ca, maxConcurrentBlobs,
+  } = options;
   if (!root) throw new HoistError('invalid-argument', 'invalid argument: options.store is required');
   if (signal?.aborted) throw cancelled();
   const store = await FsStore.open(root);
@@ -258,7 +255,8 @@ async function pull(reference, options = {}) {
     https: new https.Agent({ keepAlive: true, maxSockets: 16, ca }),
   };
   const staging = await store.beginPull();
-  const driver = new Driver(puller, { staging, auth, onProgress, signal, agents });
+  const lookup = auth !== undefined ? auth : fromAuthFiles(reference, authFile, credentialHelperTimeout);
+  const driver = new Driver(puller, { staging, auth: lookup, onProgress, signal, agents });
   try {
     const outcome = await driver.run();
     await staging.discard();

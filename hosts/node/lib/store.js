@@ -236,7 +236,8 @@ class Staging {
       while (pos < keep) {
         const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, keep - pos), pos);
         if (bytesRead === 0) break;
-        verifier.update(buf.subarray(0, bytesRead));
+        // `keep` is at most the declared size, so this cannot outgrow it.
+        await verifier.updateAsync([buf.subarray(0, bytesRead)]);
         pos += bytesRead;
       }
       return new BlobWriter(this, digest, size, fh, partial, verifier, pos, held);
@@ -299,7 +300,12 @@ class Staging {
   }
 }
 
-/** Streams one blob into ingest/<alg>-<hex>.partial through the core's Verifier. */
+/**
+ * Streams one blob into ingest/<alg>-<hex>.partial through the core's Verifier. Chunks come
+ * in batches: each batch is written with one positioned `writev` while the core hashes it
+ * on a libuv worker (`Verifier.updateAsync`), so neither the disk nor the hash holds the
+ * event loop that reads the network.
+ */
 class BlobWriter {
   constructor(staging, digest, size, fh, partial, verifier, written, held) {
     Object.assign(this, { staging, digest, size, fh, partial, verifier, written, held });
@@ -307,25 +313,24 @@ class BlobWriter {
   }
 
   /**
-   * Appends a chunk. Returns null, or the transport failure to report (a stream longer
-   * than declared).
+   * Appends a batch of chunks (which must not change until this settles; one batch at a
+   * time). Returns null, or the transport failure to report (a stream longer than
+   * declared: the partial file is then removed). Throws on a store error.
    */
-  async write(chunk) {
-    try {
-      this.verifier.update(chunk);
-    } catch (e) {
-      if (e.code === 'size-mismatch') {
-        await this.close(true);
-        return { kind: 'size-mismatch', actual: this.verifier.bytesVerified };
-      }
-      throw e;
+  async write(chunks) {
+    let len = 0;
+    for (const c of chunks) len += c.length;
+    const [hashed, wrote] = await Promise.allSettled([
+      this.verifier.updateAsync(chunks),
+      writeAll(this.fh, chunks, len, this.written),
+    ]);
+    if (wrote.status === 'rejected') throw ioError('write', this.partial, wrote.reason);
+    if (hashed.status === 'rejected') throw hashed.reason;
+    if (hashed.value) {
+      await this.close(true);
+      return hashed.value;
     }
-    let off = 0;
-    while (off < chunk.length) {
-      const { bytesWritten } = await this.fh.write(chunk, off, chunk.length - off, this.written);
-      off += bytesWritten;
-      this.written += bytesWritten;
-    }
+    this.written += len;
     return null;
   }
 
@@ -362,6 +367,18 @@ class BlobWriter {
     }
     if (remove) await fs.rm(this.partial, { force: true });
     this.held.release();
+  }
+}
+
+/** Writes `chunks` (`len` bytes in all) at `position`, finishing short writes. */
+async function writeAll(fh, chunks, len, position) {
+  let off = (await fh.writev(chunks, position)).bytesWritten;
+  if (off === len) return;
+  const all = Buffer.concat(chunks, len);
+  while (off < len) {
+    const { bytesWritten } = await fh.write(all, off, len - off, position + off);
+    if (bytesWritten === 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
+    off += bytesWritten;
   }
 }
 
