@@ -8,9 +8,6 @@
 //! - 10 000 manifest parses (the valid manifests of `tests/vectors/manifest_parse.json`,
 //!   cycled).
 //!
-//! - the same references through `parse-normalized-batch`, 1000 per call (one
-//!   boundary crossing per batch);
-//!
 //! Prints per-item times (median of ROUNDS, alternating native and wasm) and the ratio.
 //! Goal: wasm at most 3× native. Usage:
 //! `cargo bench -p hoist-wasm-tests --bench component -- CORPUS [ROUNDS]`.
@@ -22,9 +19,6 @@ use hoist_core::manifest::{Limits, Manifest};
 use hoist_core::reference;
 use hoist_wasm_tests::{component_path, Limits as SandboxLimits, Loaded};
 use serde_json::Value;
-
-/// References per `parse-normalized-batch` call.
-const BATCH: usize = 1000;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -121,7 +115,6 @@ fn main() -> anyhow::Result<()> {
 
     let n_manifests = 10_000;
     let (mut rn, mut rw, mut mn, mut mw) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut rb = Vec::new();
     for _ in 0..rounds {
         let t = Instant::now();
         for s in &corpus {
@@ -137,11 +130,6 @@ fn main() -> anyhow::Result<()> {
             );
         }
         rw.push(t.elapsed().as_nanos() as f64 / corpus.len() as f64);
-        let t = Instant::now();
-        for chunk in corpus.chunks(BATCH) {
-            black_box(reference_api.call_parse_normalized_batch(&mut i.store, black_box(chunk))?);
-        }
-        rb.push(t.elapsed().as_nanos() as f64 / corpus.len() as f64);
         let t = Instant::now();
         for k in 0..n_manifests {
             let (body, ct) = &docs[k % docs.len()];
@@ -159,17 +147,13 @@ fn main() -> anyhow::Result<()> {
         }
         mw.push(t.elapsed().as_nanos() as f64 / n_manifests as f64);
     }
-    let (rn, rw, mn, mw, rb) = (median(rn), median(rw), median(mn), median(mw), median(rb));
+    let (rn, rw, mn, mw) = (median(rn), median(rw), median(mn), median(mw));
     println!("{} references ({native_ok} accepted), {} distinct manifests cycled to {n_manifests}, median of {rounds} rounds", corpus.len(), docs.len());
     println!("| benchmark | native | wasm component | ratio | target |");
     println!("|---|---|---|---|---|");
     println!(
         "| parse-normalized, per reference | {rn:.1} ns | {rw:.1} ns | {:.2}x | <= 3x |",
         rw / rn
-    );
-    println!(
-        "| parse-normalized-batch ({BATCH} per call), per reference | {rn:.1} ns | {rb:.1} ns | {:.2}x | <= 3x |",
-        rb / rn
     );
     println!(
         "| parse-manifest, per manifest | {:.2} us | {:.2} us | {:.2}x | <= 3x |",

@@ -86,13 +86,6 @@ impl wr::Guest for Component {
         described(reference::parse_normalized(&text))
     }
 
-    fn parse_normalized_batch(texts: Vec<String>) -> Vec<Result<ImageReference, Error>> {
-        texts
-            .iter()
-            .map(|t| described(reference::parse_normalized(t)))
-            .collect()
-    }
-
     fn parse_named(text: String) -> Result<ImageReference, Error> {
         described(reference::parse_named(&text))
     }
