@@ -30,19 +30,9 @@ node tests/bench/node-reference.js "$work/corpus.txt" 7
 echo
 echo "== pull: Node host vs skopeo (and native hoist), medium image — load: $(cut -d' ' -f1-3 /proc/loadavg)"
 mk=$PWD/target/release/examples/make-image
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$work/config.yml" <<YML
-version: 0.1
-log: { level: error }
-storage: { filesystem: { rootdirectory: $work/storage } }
-http: { addr: 127.0.0.1:$port }
-YML
-docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
-reg=$!
-trap 'kill $reg 2>/dev/null; wait $reg 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
-LAYERS=8 LAYER_SIZE=25000000 SEED=4242 "$mk" "$work/layout-medium" medium >/dev/null
-skopeo copy -q --dest-tls-verify=false "oci:$work/layout-medium:medium" "docker://127.0.0.1:$port/bench/medium:latest"
+source tests/bench/registry.sh
+start_registry
+push_medium "$mk"
 
 export HOME="$work/home" CONTAINERS_REGISTRIES_CONF=/dev/null
 cat >"$work/pull.js" <<'JS'

@@ -16,17 +16,8 @@ cargo build -q --release -p hoist-testkit --example make-image
 hoist=$PWD/target/release/hoist
 mk=$PWD/target/release/examples/make-image
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$work/config.yml" <<YML
-version: 0.1
-log: { level: error }
-storage: { filesystem: { rootdirectory: $work/storage } }
-http: { addr: 127.0.0.1:$port }
-YML
-docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
-reg=$!
-trap 'kill $reg 2>/dev/null; wait $reg 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+source tests/bench/registry.sh
+start_registry
 
 push() { # name layers layer_size
   LAYERS=$2 LAYER_SIZE=$3 SEED=$RANDOM "$mk" "$work/layout-$1" "$1" >/dev/null

@@ -45,16 +45,15 @@ impl FsStaging {
     }
 }
 
+/// A staging failure as the machine's transport failure: a verifier's digest or size
+/// mismatch is the core's mapping (`From<DigestError>`); anything else is a store failure,
+/// with the store's own message (which names the file).
 fn failure(e: StoreIoError) -> TransportFailure {
     match e {
         StoreIoError::Verify {
-            error: DigestError::Mismatch { actual, .. },
+            error: error @ (DigestError::Mismatch { .. } | DigestError::SizeMismatch { .. }),
             ..
-        } => TransportFailure::DigestMismatch { actual },
-        StoreIoError::Verify {
-            error: DigestError::SizeMismatch { actual, .. },
-            ..
-        } => TransportFailure::SizeMismatch { actual },
+        } => TransportFailure::from(error),
         other => TransportFailure::Store {
             message: other.to_string(),
         },
