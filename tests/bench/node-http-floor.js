@@ -4,10 +4,15 @@
 // tests/bench/node.sh runs it next to the real pull and skopeo to show how much of the
 // Node host's time is node:http itself (its body path copies every chunk out of the
 // parser and allocates two buffers per 64 KiB read).
-// Usage: node node-http-floor.js HOST:PORT REPO TAG
+// With --hash it also computes every layer's SHA-256 (node:crypto, on the event loop)
+// and checks it against the manifest: the floor of a Node host that verifies what it
+// downloads, as every host must, before anything is stored.
+// Usage: node node-http-floor.js [--hash] HOST:PORT REPO TAG
 const http = require('node:http');
+const crypto = require('node:crypto');
 
-const [host, repo, tag] = process.argv.slice(2);
+const hash = process.argv.includes('--hash');
+const [host, repo, tag] = process.argv.slice(2).filter((a) => a !== '--hash');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
@@ -17,13 +22,18 @@ function get(url, headers = {}) {
   });
 }
 
-async function drain(res) {
+async function drain(res, digest) {
   let n = 0;
+  const h = hash ? crypto.createHash('sha256') : null;
   await new Promise((resolve, reject) => {
-    res.on('data', (c) => { n += c.length; });
+    res.on('data', (c) => {
+      n += c.length;
+      if (h) h.update(c);
+    });
     res.on('end', resolve);
     res.on('error', reject);
   });
+  if (h && `sha256:${h.digest('hex')}` !== digest) throw new Error(`digest mismatch: ${digest}`);
   return n;
 }
 
@@ -38,7 +48,7 @@ async function drain(res) {
       r.resume();
       r = await get(new URL(r.headers.location, `http://${host}/`).href);
     }
-    return drain(r);
+    return drain(r, l.digest);
   }));
   agent.destroy();
   const total = sizes.reduce((a, b) => a + b, 0);

@@ -126,29 +126,38 @@ pub fn parse(args: &[String], specs: &[Spec]) -> Result<Parsed> {
 const USAGE: &str = "usage: hoist-wasi [--store DIR] [--format human|json] \
                      pull|images|inspect|tag|untag|rmi|ref ARGS...";
 
-/// Splits the global options off, then runs the command.
-fn run(args: &[String]) -> Result<()> {
+/// Takes the global options (`--store`, `--format`) out of `args` wherever they stand
+/// before a `--`, as clap's `global = true` does for the native CLI: `images --format
+/// json` and `--format json images` are the same command.
+fn split_globals(args: &[String]) -> Result<(Global, Vec<String>)> {
     let mut store = PathBuf::from(DEFAULT_STORE);
     let mut format = Format::Human;
+    let mut rest = Vec::with_capacity(args.len());
     let mut i = 0;
     while i < args.len() {
-        let (name, inline) = match args[i].split_once('=') {
+        let a = &args[i];
+        i += 1;
+        if a == "--" {
+            rest.extend(args[i - 1..].iter().cloned());
+            break;
+        }
+        let (name, inline) = match a.split_once('=') {
             Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
-            _ => (args[i].as_str(), None),
+            _ => (a.as_str(), None),
         };
         if name != "--store" && name != "--format" {
-            break;
+            rest.push(a.clone());
+            continue;
         }
         let value = match inline {
             Some(v) => v,
             None => {
                 i += 1;
-                args.get(i)
+                args.get(i - 1)
                     .cloned()
                     .ok_or_else(|| usage_error(format!("{name} needs a value")))?
             }
         };
-        i += 1;
         if name == "--store" {
             store = PathBuf::from(value);
         } else {
@@ -159,11 +168,16 @@ fn run(args: &[String]) -> Result<()> {
             };
         }
     }
-    let Some(command) = args.get(i) else {
+    Ok((Global { store, format }, rest))
+}
+
+/// Splits the global options off, then runs the command.
+fn run(args: &[String]) -> Result<()> {
+    let (global, args) = split_globals(args)?;
+    let Some(command) = args.first() else {
         return Err(usage_error(USAGE));
     };
-    let global = Global { store, format };
-    let rest = &args[i + 1..];
+    let rest = &args[1..];
     match command.as_str() {
         "pull" => crate::pull::run(&global, rest),
         "images" | "ls" => commands::images(&global, rest),
@@ -195,6 +209,35 @@ pub fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn global_options_stand_anywhere_before_a_double_dash() {
+        let (g, rest) = split_globals(&strings(&[
+            "images",
+            "--format",
+            "json",
+            "-q",
+            "--store=/s",
+            "--",
+            "--store",
+            "x",
+        ]))
+        .expect("valid");
+        assert_eq!(g.store, PathBuf::from("/s"));
+        assert!(matches!(g.format, Format::Json));
+        assert_eq!(rest, strings(&["images", "-q", "--", "--store", "x"]));
+        let (g, rest) = split_globals(&strings(&["--format=human", "ref", "a"])).expect("valid");
+        assert!(matches!(g.format, Format::Human));
+        assert_eq!(g.store, PathBuf::from(DEFAULT_STORE));
+        assert_eq!(rest, strings(&["ref", "a"]));
+        for bad in [&["images", "--store"][..], &["--format", "yaml", "images"]] {
+            assert_eq!(
+                split_globals(&strings(bad)).err().map(|e| e.code),
+                Some("usage"),
+                "{bad:?}"
+            );
+        }
+    }
 
     fn strings(s: &[&str]) -> Vec<String> {
         s.iter().map(|a| (*a).to_owned()).collect()
