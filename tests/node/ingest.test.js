@@ -123,3 +123,38 @@ test('a connection that dropped before the body was asked for is a failure, not 
   assert.deepStrictEqual(end.failure, { kind: 'reset', code: 'ECONNRESET' });
   assert.strictEqual(end.staged, 0);
 });
+
+const big = crypto.randomBytes((20 << 20) + 333);
+const bigDigest = sha256(big);
+
+test('a body past the flush interval is flushed while it streams, and staged whole', async (t) => {
+  const { staging } = await setup(t);
+  const writer = await staging.blobWriter(bigDigest, big.length, 0);
+  let flushes = 0;
+  const datasync = writer.fh.datasync.bind(writer.fh);
+  writer.fh.datasync = () => { flushes += 1; return datasync(); };
+  const res = body(big);
+  res.pause();
+  const end = await streamToStore({
+    id: 1, res, writer, now: () => 0, failureOf: () => ({ kind: 'reset' }), report: () => {}, progressEvery: 1 << 20,
+  });
+  assert.deepStrictEqual(end, { kind: 'blob-staged', id: 1, now: 0 });
+  assert.ok(flushes >= 1 && flushes <= 2, `background flushes: ${flushes}`);
+  assert.ok(fs.readFileSync(staging.pathOf(bigDigest)).equals(big));
+});
+
+test('a failed background flush fails the blob with store-io and leaves no partial file', async (t) => {
+  const { store, staging } = await setup(t);
+  const writer = await staging.blobWriter(bigDigest, big.length, 0);
+  writer.fh.datasync = () => Promise.reject(Object.assign(new Error('I/O error'), { code: 'EIO' }));
+  const res = body(big);
+  res.pause();
+  await assert.rejects(
+    streamToStore({
+      id: 1, res, writer, now: () => 0, failureOf: () => ({ kind: 'reset' }), report: () => {}, progressEvery: 1 << 20,
+    }),
+    (e) => e.code === 'store-io' && /fsync/.test(e.message) && /EIO/.test(e.message),
+  );
+  assert.ok(!fs.existsSync(staging.pathOf(bigDigest)));
+  assert.ok(!fs.existsSync(path.join(store.ingest, `sha256-${bigDigest.slice(7)}.partial`)));
+});

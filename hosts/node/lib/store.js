@@ -305,11 +305,33 @@ class Staging {
  * in batches: each batch is written with one positioned `writev` while the core hashes it
  * on a libuv worker (`Verifier.updateAsync`), so neither the disk nor the hash holds the
  * event loop that reads the network.
+ *
+ * Every FLUSH_EVERY bytes a `datasync` starts in the background (one at a time), as the
+ * native store starts write-back every 8 MiB: the disk writes the blob while it downloads,
+ * and the fsync that `finish` must wait for covers only the tail. Without it, each blob's
+ * whole body was flushed only at its end (measured: 1.13 s → 0.98 s median for the
+ * medium bench image). An early flush's error is kept and thrown by `finish`, because
+ * Linux reports a write-back error to one fsync only.
  */
+const FLUSH_EVERY = 8 << 20;
+
 class BlobWriter {
   constructor(staging, digest, size, fh, partial, verifier, written, held) {
     Object.assign(this, { staging, digest, size, fh, partial, verifier, written, held });
     this.closed = false;
+    this.flushedAt = written;
+    this.flushing = null;
+    this.flushError = null;
+  }
+
+  /** Starts a background `datasync` when FLUSH_EVERY bytes were written since the last. */
+  startFlush() {
+    if (this.flushing || this.written - this.flushedAt < FLUSH_EVERY) return;
+    this.flushedAt = this.written;
+    this.flushing = this.fh.datasync().then(
+      () => { this.flushing = null; },
+      (e) => { this.flushing = null; this.flushError ??= e; },
+    );
   }
 
   /**
@@ -331,6 +353,7 @@ class BlobWriter {
       return hashed.value;
     }
     this.written += len;
+    this.startFlush();
     return null;
   }
 
@@ -339,6 +362,13 @@ class BlobWriter {
    * this pull's staging. Returns null, or the transport failure to report.
    */
   async finish() {
+    await this.flushing;
+    if (this.flushError) {
+      // What reached the disk is unknown: the partial file cannot serve a resume.
+      const e = this.flushError;
+      await this.close(true);
+      throw ioError('fsync', this.partial, e);
+    }
     await this.fh.sync();
     const out = this.verifier.check();
     if (!out.digest) {
@@ -361,6 +391,8 @@ class BlobWriter {
 
   /** Stops writing; keeps the partial file for a resume unless `remove`. */
   async close(remove = false) {
+    // A background flush must not run on a closed (or reused) descriptor.
+    await this.flushing;
     if (!this.closed) {
       this.closed = true;
       await this.fh.close();
