@@ -32,6 +32,7 @@ mod error;
 mod http;
 mod pull;
 mod store;
+mod writeback;
 
 fn main() -> std::process::ExitCode {
     cli::main()

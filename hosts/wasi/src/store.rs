@@ -356,6 +356,7 @@ impl Staging<'_> {
             dest: self.path_of(digest),
             verifier,
             written: pos,
+            flushed: pos,
         }))
     }
 
@@ -445,6 +446,8 @@ pub struct BlobWriter {
     dest: PathBuf,
     verifier: Verifier,
     written: u64,
+    /// Where write-back was last started (`crate::writeback`).
+    flushed: u64,
 }
 
 impl BlobWriter {
@@ -471,6 +474,17 @@ impl BlobWriter {
             })?;
         self.verifier.update(data)?;
         self.written = after;
+        if self.written - self.flushed >= crate::writeback::EVERY {
+            self.file.flush().map_err(|e| TransportFailure::Store {
+                message: format!("writing blob {}: {e}", self.digest),
+            })?;
+            crate::writeback::start(
+                self.file.get_ref(),
+                self.flushed,
+                self.written - self.flushed,
+            );
+            self.flushed = self.written;
+        }
         Ok(())
     }
 
