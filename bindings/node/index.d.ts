@@ -143,6 +143,53 @@ export class DockerConfig {
 }
 export function parseDockerConfig(bytes: Uint8Array, legacy?: boolean | null): DockerConfig
 
+/**
+ * The environment that decides where auth files are (containers/image
+ * `pkg/docker/config`, `containers-auth.json(5)`). Absent, `null` and empty strings
+ * count as unset. Extra properties are ignored.
+ */
+export interface AuthFileEnv {
+  /** `REGISTRY_AUTH_FILE` (podman `--authfile`): then the only file read and written. */
+  registryAuthFile?: string | null
+  /** `XDG_RUNTIME_DIR`: `$XDG_RUNTIME_DIR/containers/auth.json` is read first. */
+  xdgRuntimeDir?: string | null
+  /**
+   * The host's `stat` of `xdgRuntimeDir` failed with `ENOENT` (the core cannot look):
+   * that file is then skipped for reading, and writing fails with
+   * `xdg-runtime-dir-missing`. Default false.
+   */
+  xdgRuntimeDirMissing?: boolean | null
+  /** `XDG_CONFIG_HOME` (default `$HOME/.config`). */
+  xdgConfigHome?: string | null
+  /** `HOME`. */
+  home?: string | null
+  /** `DOCKER_CONFIG`: its `config.json` replaces `~/.docker/config.json`. */
+  dockerConfig?: string | null
+  /** The user id, for `/run/containers/<uid>/auth.json` when `XDG_RUNTIME_DIR` is unset. */
+  uid?: number | null
+}
+/** One auth file to read; `legacy` is the old `.dockercfg` form (`parseDockerConfig(bytes, true)`). */
+export interface AuthFile {
+  path: string
+  legacy: boolean
+}
+/**
+ * The auth files to read, in containers/image's order (`getAuthFilePaths`):
+ * `registryAuthFile` alone when set; else `$XDG_RUNTIME_DIR/containers/auth.json` (left
+ * out when missing) or `/run/containers/<uid>/auth.json`;
+ * `$XDG_CONFIG_HOME/containers/auth.json` or `~/.config/containers/auth.json`;
+ * `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`; `~/.dockercfg` (legacy).
+ * The files may not exist; skip missing ones.
+ */
+export function authFilePaths(env: AuthFileEnv): AuthFile[]
+/**
+ * The auth file `login` / `logout` edit (containers/image `getPathToAuth`):
+ * `registryAuthFile`, else `$XDG_RUNTIME_DIR/containers/auth.json`, else
+ * `/run/containers/<uid>/auth.json`, else `$XDG_CONFIG_HOME` / `~/.config`'s
+ * `containers/auth.json`. Throws `xdg-runtime-dir-missing` or `auth-file-location-unknown`.
+ */
+export function authFileForWrite(env: AuthFileEnv): string
+
 /** The kubelet's credential keyring (wildcard hosts, best match first). */
 export class Keyring {
   constructor()

@@ -24,7 +24,8 @@ export interface PullOptions {
   /**
    * Credentials; asked for only after a registry answered 401, once per host. When
    * absent, the auth files podman, skopeo and docker write are read in containers/image's
-   * order (`REGISTRY_AUTH_FILE`; `$XDG_RUNTIME_DIR/containers/auth.json`;
+   * order, as `authFilePaths` gives it for this process's environment
+   * (`REGISTRY_AUTH_FILE`; `$XDG_RUNTIME_DIR/containers/auth.json`;
    * `~/.config/containers/auth.json`; `~/.docker/config.json`; `~/.dockercfg`) and the
    * `docker-credential-*` helper a file names is run.
    */

@@ -12,6 +12,8 @@ export const {
   RegistriesConf,
   StoreMeta,
   Verifier,
+  authFileForWrite,
+  authFilePaths,
   basicAuthorization,
   blobPath,
   canonical,

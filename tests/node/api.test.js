@@ -54,6 +54,21 @@ test('errors carry the core codes', () => {
   const w = new h.Verifier(h.digestOf('sha256', enc('abc')), 2);
   throwsCode(() => w.update(enc('abc')), 'size-mismatch');
   throwsCode(() => new h.Puller('redis', null, -1), 'invalid-argument');
+  throwsCode(() => h.authFileForWrite({}), 'auth-file-location-unknown');
+  throwsCode(() => h.authFileForWrite({ xdgRuntimeDir: '/run/user/7', xdgRuntimeDirMissing: true }), 'xdg-runtime-dir-missing');
+});
+
+test('auth file locations: null, absent and empty are unset; extra properties are ignored', () => {
+  const env = { registryAuthFile: null, xdgRuntimeDir: '', xdgConfigHome: undefined, home: '/h', dockerConfig: null, uid: 5, path: '/bin' };
+  assert.deepStrictEqual(h.authFilePaths(env), [
+    { path: '/run/containers/5/auth.json', legacy: false },
+    { path: '/h/.config/containers/auth.json', legacy: false },
+    { path: '/h/.docker/config.json', legacy: false },
+    { path: '/h/.dockercfg', legacy: true },
+  ]);
+  assert.strictEqual(h.authFileForWrite(env), '/run/containers/5/auth.json');
+  throwsCode(() => h.authFilePaths({ home: 7 }), 'invalid-argument');
+  throwsCode(() => h.authFilePaths({ uid: -1 }), 'invalid-argument');
 });
 
 test('secrets stay out of error messages', () => {

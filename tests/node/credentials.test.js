@@ -39,7 +39,7 @@ function write(file, text, mode = 0o600) {
 }
 
 test('auth file order follows containers/image', async () => {
-  const files = (env) => authFiles(credentialEnv(env)).then((l) => l.map((f) => `${f.file}${f.legacy ? ' (legacy)' : ''}`));
+  const files = (env) => authFiles(credentialEnv(env)).then((l) => l.map((f) => `${f.path}${f.legacy ? ' (legacy)' : ''}`));
   assert.deepStrictEqual(await files({ REGISTRY_AUTH_FILE: '/a/auth.json', HOME: '/h' }), ['/a/auth.json']);
   const uid = process.getuid();
   assert.deepStrictEqual(await files({ HOME: '/h' }), [
@@ -54,6 +54,11 @@ test('auth file order follows containers/image', async () => {
     assert.deepStrictEqual(await files({ HOME: '/h', XDG_RUNTIME_DIR: path.join(tmp.dir, 'nope') }), [
       '/h/.config/containers/auth.json', '/h/.docker/config.json', '/h/.dockercfg (legacy)',
     ]);
+    // Only ENOENT counts as missing (containers/image's fs.ErrNotExist, as the native
+    // host): a file in its place is kept, and reading it later finds nothing (ENOTDIR).
+    const notDir = path.join(tmp.dir, 'file');
+    fs.writeFileSync(notDir, '');
+    assert.deepStrictEqual((await files({ HOME: '/h', XDG_RUNTIME_DIR: notDir }))[0], path.join(notDir, 'containers/auth.json'));
   } finally {
     tmp.cleanup();
   }

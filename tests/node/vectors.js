@@ -54,6 +54,19 @@ function makeFamilies(h) {
   const credsIn = (v) => v ?? { kind: 'anonymous' };
 
   const auth = {
+    auth_file_paths: (i) => {
+      const e = i.env;
+      const env = {
+        registryAuthFile: e.registry_auth_file, xdgRuntimeDir: e.xdg_runtime_dir,
+        xdgRuntimeDirMissing: e.xdg_runtime_dir_missing, xdgConfigHome: e.xdg_config_home,
+        home: e.home, dockerConfig: e.docker_config, uid: e.uid,
+      };
+      switch (i.op) {
+        case 'read': return out(() => h.authFilePaths(env).map((f) => ({ path: f.path, legacy: f.legacy })));
+        case 'write': return out(() => h.authFileForWrite(env));
+        default: return null;
+      }
+    },
     decode_auth_config: (i, shown) => out(() => credentialsJson(h.decodeAuthConfig(i.config, i.registry_host), shown)),
     docker_config: (i, shown) => {
       if (i.op === 'helper_output') return out(() => credentialsJson(h.parseHelperOutput(bytes(i.output)), shown));

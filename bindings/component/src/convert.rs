@@ -365,6 +365,27 @@ pub fn auth_config_in(c: w_auth::AuthConfig) -> auth::AuthConfig {
     }
 }
 
+/// WIT auth-file environment → core.
+pub fn auth_file_env_in(e: w_auth::AuthFileEnv) -> auth::AuthFileEnv {
+    auth::AuthFileEnv {
+        registry_auth_file: e.registry_auth_file,
+        xdg_runtime_dir: e.xdg_runtime_dir,
+        xdg_runtime_dir_missing: e.xdg_runtime_dir_missing,
+        xdg_config_home: e.xdg_config_home,
+        home: e.home,
+        docker_config: e.docker_config,
+        uid: e.uid,
+    }
+}
+
+/// One auth file to read.
+pub fn auth_file_out(p: auth::AuthFilePath) -> w_auth::AuthFile {
+    w_auth::AuthFile {
+        path: p.path,
+        legacy: p.legacy,
+    }
+}
+
 /// An auth-file lookup.
 pub fn lookup_out(l: &auth::Lookup) -> w_auth::Lookup {
     match l {

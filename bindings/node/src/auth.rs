@@ -6,7 +6,9 @@ use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
 use serde_json::{json, Value};
 
-use crate::convert::{self, core, credentials, credentials_in, error, from_value, invalid, Result};
+use crate::convert::{
+    self, core, credentials, credentials_in, error, from_value, invalid, AuthFile, Result,
+};
 
 /// Decodes a CRI `AuthConfig` (snake_case fields, as in the CRI protobuf JSON form) for
 /// the registry `registryHost`.
@@ -94,6 +96,23 @@ fn lookup_value(config: &auth::DockerConfig, key: &str) -> Result<Value> {
 #[napi]
 pub fn parse_docker_config(bytes: Uint8Array, legacy: Option<bool>) -> Result<DockerConfig> {
     DockerConfig::parse(bytes, legacy)
+}
+
+/// The auth files to read, in containers/image's order (`getAuthFilePaths`); a host
+/// opens each (skipping missing ones) and parses it with `parseDockerConfig`.
+#[napi]
+pub fn auth_file_paths(env: Value) -> Result<Vec<AuthFile>> {
+    let env = convert::auth_file_env_in(env)?;
+    Ok(auth::auth_file_paths(&env)
+        .into_iter()
+        .map(convert::auth_file_out)
+        .collect())
+}
+
+/// The auth file `login` / `logout` edit (containers/image `getPathToAuth`).
+#[napi]
+pub fn auth_file_for_write(env: Value) -> Result<String> {
+    core(auth::auth_file_for_write(&convert::auth_file_env_in(env)?))
 }
 
 /// The kubelet's credential keyring: auth files merged, looked up by image with

@@ -10,7 +10,9 @@
 
 use std::fmt::Display;
 
-use hoist_core::auth::{Challenge, Credentials, HeaderValue, Realm, Secret, Token, TokenRequest};
+use hoist_core::auth::{
+    self, Challenge, Credentials, HeaderValue, Realm, Secret, Token, TokenRequest,
+};
 use hoist_core::config::{ImageConfig, ImageUser, Timestamp};
 use hoist_core::descriptor::Descriptor;
 use hoist_core::digest::{Digest, DigestError};
@@ -27,7 +29,7 @@ use hoist_core::ErrorCode;
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 /// The status of a thrown error: the core's stable code, which napi puts in `.code`.
@@ -329,6 +331,52 @@ pub struct Schema1Config {
     pub image_id: String,
     /// The layer blobs, base first.
     pub layers: Vec<String>,
+}
+
+/// The JavaScript form of `hoist_core::auth::AuthFileEnv` (camelCase). Read through
+/// serde rather than `#[napi(object)]` so that `null` counts as unset like an absent
+/// property, other properties are ignored, and a wrong type is `invalid-argument`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuthFileEnvJs {
+    registry_auth_file: Option<String>,
+    xdg_runtime_dir: Option<String>,
+    xdg_runtime_dir_missing: Option<bool>,
+    xdg_config_home: Option<String>,
+    home: Option<String>,
+    docker_config: Option<String>,
+    uid: Option<u32>,
+}
+
+/// A JavaScript `AuthFileEnv` → core.
+pub fn auth_file_env_in(env: Value) -> JsResult<auth::AuthFileEnv> {
+    let e: AuthFileEnvJs = from_value("env", env)?;
+    Ok(auth::AuthFileEnv {
+        registry_auth_file: e.registry_auth_file,
+        xdg_runtime_dir: e.xdg_runtime_dir,
+        xdg_runtime_dir_missing: e.xdg_runtime_dir_missing.unwrap_or(false),
+        xdg_config_home: e.xdg_config_home,
+        home: e.home,
+        docker_config: e.docker_config,
+        uid: e.uid,
+    })
+}
+
+/// One auth file to read; `legacy` is the old `.dockercfg` form.
+#[napi(object)]
+pub struct AuthFile {
+    /// The file (it may not exist).
+    pub path: String,
+    /// Parse it with `parseDockerConfig(bytes, true)`.
+    pub legacy: bool,
+}
+
+/// Core → [`AuthFile`].
+pub fn auth_file_out(p: auth::AuthFilePath) -> AuthFile {
+    AuthFile {
+        path: p.path,
+        legacy: p.legacy,
+    }
 }
 
 /// A stream that outgrew its declared size, as the transport failure a pull host reports

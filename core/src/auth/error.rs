@@ -156,6 +156,15 @@ pub enum AuthError {
     OAuthNeedsCredentials,
     /// A registry token is used as the bearer token directly; there is nothing to request.
     TokenRequestNotNeeded,
+    /// `XDG_RUNTIME_DIR` names a directory the host found missing, so there is no auth
+    /// file to write (containers/image `getPathToAuth` refuses rather than guess).
+    XdgRuntimeDirMissing {
+        /// The directory, as the variable gives it.
+        dir: String,
+    },
+    /// Nothing names a writable auth file: none of `REGISTRY_AUTH_FILE`,
+    /// `XDG_RUNTIME_DIR`, the user id, `XDG_CONFIG_HOME` or `HOME` is known.
+    AuthFileLocationUnknown,
 }
 
 impl ErrorCode for AuthError {
@@ -192,6 +201,8 @@ impl ErrorCode for AuthError {
             AuthError::TokenMissing => "token-missing",
             AuthError::OAuthNeedsCredentials => "oauth-needs-credentials",
             AuthError::TokenRequestNotNeeded => "token-request-not-needed",
+            AuthError::XdgRuntimeDirMissing { .. } => "xdg-runtime-dir-missing",
+            AuthError::AuthFileLocationUnknown => "auth-file-location-unknown",
         }
     }
 }
@@ -267,6 +278,13 @@ impl fmt::Display for AuthError {
             AuthError::TokenRequestNotNeeded => {
                 f.write_str("a registry token is used as is; there is no token to request")
             }
+            AuthError::XdgRuntimeDirMissing { dir } => write!(
+                f,
+                "{dir} set by XDG_RUNTIME_DIR does not exist; create it or unset XDG_RUNTIME_DIR"
+            ),
+            AuthError::AuthFileLocationUnknown => f.write_str(
+                "no auth file location: set REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR or HOME",
+            ),
         }
     }
 }

@@ -4,7 +4,9 @@
 //! The pieces, in the order a pull uses them:
 //!
 //! 1. **Credentials** ([`Credentials`]) come from a CRI `AuthConfig`
-//!    ([`decode_auth_config`]), an auth file ([`DockerConfig::lookup`], possibly naming a
+//!    ([`decode_auth_config`]), an auth file ([`auth_file_paths`] gives the files in
+//!    containers/image's order, [`auth_file_for_write`] the one `login` edits;
+//!    [`DockerConfig::lookup`] reads one, possibly naming a
 //!    credential helper whose output [`parse_helper_output`] reads), or image pull
 //!    secrets ([`Keyring`]). Every secret is a [`Secret`], which never prints.
 //! 2. A 401 response's `WWW-Authenticate` headers become [`Challenge`]s
@@ -24,6 +26,7 @@ mod docker_config;
 mod error;
 mod hub;
 mod keyring;
+mod locations;
 mod realm;
 mod secret;
 mod token;
@@ -40,6 +43,7 @@ pub use docker_config::{
 pub use error::{AuthError, Document};
 pub use hub::{helper_server_url, is_docker_hub, same_registry};
 pub use keyring::{is_default_registry_match, urls_match, Keyring};
+pub use locations::{auth_file_for_write, auth_file_paths, AuthFileEnv, AuthFilePath};
 pub use realm::{validate_realm, Realm};
 pub use secret::Secret;
 pub use token::{

@@ -2,9 +2,10 @@
 // Registry credentials for a pull without `auth`: the auth files podman, skopeo and docker
 // write, read in containers/image's order, and the `docker-credential-*` helpers they
 // name. The same order and rules as the native host (hosts/native/src/credentials/):
-// what a file or a helper's output says is the core's (DockerConfig.lookupCredentials,
-// parseHelperOutput, isHelperNotFound, sameRegistry, helperServerUrl); this file finds
-// the files, reads them and runs the helpers.
+// which files, in which order (authFilePaths), and what a file or a helper's output says
+// are the core's (DockerConfig.lookupCredentials, parseHelperOutput, isHelperNotFound,
+// sameRegistry, helperServerUrl); this file measures the environment, reads the files and
+// runs the helpers.
 const fs = require('node:fs/promises');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
@@ -34,40 +35,32 @@ function credentialEnv(env = process.env) {
   };
 }
 
-async function isDir(p) {
+/**
+ * Whether `dir` is known not to exist: `stat` failed with ENOENT (containers/image checks
+ * `fs.ErrNotExist`; any other outcome is left for the read to report). The core cannot
+ * look, so this one fact is measured here.
+ */
+async function missing(dir) {
   try {
-    return (await fs.stat(p)).isDirectory();
-  } catch {
+    await fs.stat(dir);
     return false;
+  } catch (err) {
+    return err.code === 'ENOENT';
   }
 }
 
 /**
- * The auth files to read, in order (containers/image `getAuthFilePaths`, as the native
- * host's `CredentialEnv::read_paths`): `REGISTRY_AUTH_FILE` alone when set; else
- * `$XDG_RUNTIME_DIR/containers/auth.json` (when that directory exists) or
- * `/run/containers/<uid>/auth.json`; `$XDG_CONFIG_HOME/containers/auth.json` or
- * `~/.config/containers/auth.json`; `$DOCKER_CONFIG/config.json` or
- * `~/.docker/config.json`; `~/.dockercfg` (legacy format).
+ * The auth files to read, in order, as the core decides them (`authFilePaths`,
+ * containers/image `getAuthFilePaths`): `[{path, legacy}]`. Only whether the
+ * `XDG_RUNTIME_DIR` directory is missing is measured here.
  */
 async function authFiles(e) {
-  if (e.registryAuthFile) return [{ file: e.registryAuthFile, legacy: false }];
-  const files = [];
-  if (e.xdgRuntimeDir) {
-    if (await isDir(e.xdgRuntimeDir)) files.push({ file: path.join(e.xdgRuntimeDir, 'containers', 'auth.json'), legacy: false });
-  } else if (e.uid !== undefined) {
-    files.push({ file: `/run/containers/${e.uid}/auth.json`, legacy: false });
-  }
-  const configHome = e.xdgConfigHome ?? (e.home && path.join(e.home, '.config'));
-  if (configHome) files.push({ file: path.join(configHome, 'containers', 'auth.json'), legacy: false });
-  const docker = e.dockerConfig ? path.join(e.dockerConfig, 'config.json') : e.home && path.join(e.home, '.docker', 'config.json');
-  if (docker) files.push({ file: docker, legacy: false });
-  if (e.home) files.push({ file: path.join(e.home, '.dockercfg'), legacy: true });
-  return files;
+  const xdgRuntimeDirMissing = e.xdgRuntimeDir ? await missing(e.xdgRuntimeDir) : false;
+  return b.authFilePaths({ ...e, xdgRuntimeDirMissing });
 }
 
 /** Reads and parses one auth file (at most the core's limit plus one byte); null when missing. */
-async function loadAuthFile({ file, legacy }) {
+async function loadAuthFile({ path: file, legacy }) {
   let fh;
   try {
     fh = await fs.open(file, 'r');
@@ -115,7 +108,7 @@ async function resolveCredentials(host, repository, e = credentialEnv(), timeout
     try {
       lookup = config.lookupCredentials(key);
     } catch (err) {
-      throw named(err, auth.file);
+      throw named(err, auth.path);
     }
     if (lookup.kind === 'credentials' && lookup.credentials.kind !== 'anonymous') return lookup.credentials;
     if (lookup.kind === 'helper') {

@@ -2,7 +2,7 @@
 // (tests/node/run.sh). It is also a usage example.
 import {
   parseReference, parseNormalized, Filter, ImageIndex, Puller, Verifier, pull, listImages,
-  type PullOutput, type ImageRecord, type CodedError, type PullEvent,
+  authFilePaths, authFileForWrite, type AuthFile, type PullOutput, type ImageRecord, type CodedError, type PullEvent,
 } from 'hoist'
 
 const r = parseNormalized('redis:7')
@@ -13,6 +13,10 @@ const index = new ImageIndex()
 index.add({ id: 'sha256:' + 'a'.repeat(64), manifest_digest: 'sha256:' + 'b'.repeat(64), names: ['redis:7'] })
 const filter = Filter.parse(['dangling=false'], index, 0)
 const listed: ImageRecord[] = index.list(filter)
+
+const authFiles: AuthFile[] = authFilePaths({ home: '/home/u', uid: 1000, xdgRuntimeDir: null })
+const loginFile: string = authFileForWrite({ registryAuthFile: '/etc/auth.json' })
+console.log(authFiles.map((f) => `${f.path}${f.legacy ? ' (legacy)' : ''}`), loginFile)
 
 const v = new Verifier('sha256:' + 'c'.repeat(64), 3)
 v.update(new Uint8Array([1, 2, 3]))

@@ -96,6 +96,19 @@ impl wa::Guest for Component {
         res(core_auth::parse_helper_output(&output)).map(|c| credentials_out(&c))
     }
 
+    fn auth_file_paths(env: wa::AuthFileEnv) -> Vec<wa::AuthFile> {
+        core_auth::auth_file_paths(&convert::auth_file_env_in(env))
+            .into_iter()
+            .map(convert::auth_file_out)
+            .collect()
+    }
+
+    fn auth_file_for_write(env: wa::AuthFileEnv) -> Result<String, Error> {
+        res(core_auth::auth_file_for_write(&convert::auth_file_env_in(
+            env,
+        )))
+    }
+
     fn urls_match(glob: String, target: String) -> bool {
         core_auth::urls_match(&glob, &target)
     }

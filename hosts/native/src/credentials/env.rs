@@ -4,6 +4,8 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use hoist_core::auth::{self, AuthFileEnv};
+
 use super::CredentialError;
 
 /// A snapshot of the environment variables (and user id) that decide where auth files
@@ -50,7 +52,8 @@ impl CredentialEnv {
         }
     }
 
-    /// The auth files to read, in order (containers/image `getAuthFilePaths`):
+    /// The auth files to read, in order (containers/image `getAuthFilePaths`, decided by
+    /// [`hoist_core::auth::auth_file_paths`]):
     ///
     /// 1. `REGISTRY_AUTH_FILE`, and then nothing else: an explicit file replaces the
     ///    defaults, as podman's `--authfile` does;
@@ -65,69 +68,45 @@ impl CredentialEnv {
     /// checked here (except for the `XDG_RUNTIME_DIR` directory, as containers/image
     /// does); missing files are skipped when read.
     pub fn read_paths(&self) -> Vec<AuthPath> {
-        if let Some(file) = &self.registry_auth_file {
-            return vec![AuthPath::new(file.clone(), false)];
-        }
-        let mut paths = Vec::new();
-        // A missing XDG_RUNTIME_DIR only matters for writing; containers/image warns
-        // and reads the other files, so a public pull still works.
-        if let Ok(Some(path)) = self.primary_path() {
-            paths.push(AuthPath::new(path, false));
-        }
-        let config_home = self
-            .xdg_config_home
-            .clone()
-            .or_else(|| self.home.as_ref().map(|h| h.join(".config")));
-        if let Some(dir) = config_home {
-            paths.push(AuthPath::new(dir.join("containers/auth.json"), false));
-        }
-        let docker = match (&self.docker_config_dir, &self.home) {
-            (Some(dir), _) => Some(dir.join("config.json")),
-            (None, Some(home)) => Some(home.join(".docker/config.json")),
-            (None, None) => None,
-        };
-        if let Some(file) = docker {
-            paths.push(AuthPath::new(file, false));
-        }
-        if let Some(home) = &self.home {
-            paths.push(AuthPath::new(home.join(".dockercfg"), true));
-        }
-        paths
+        auth::auth_file_paths(&self.core_env())
+            .into_iter()
+            .map(|p| AuthPath::new(p.path.into(), p.legacy))
+            .collect()
     }
 
     /// The auth file `login` and `logout` edit (containers/image `getPathToAuth` on
-    /// Linux): `REGISTRY_AUTH_FILE`, else `$XDG_RUNTIME_DIR/containers/auth.json`, else
+    /// Linux, decided by [`hoist_core::auth::auth_file_for_write`]): `REGISTRY_AUTH_FILE`,
+    /// else `$XDG_RUNTIME_DIR/containers/auth.json`, else
     /// `/run/containers/<uid>/auth.json`. When neither `XDG_RUNTIME_DIR` nor the user id
     /// is known, `$XDG_CONFIG_HOME/containers/auth.json` (or
     /// `~/.config/containers/auth.json`, the non-Linux default), which is read second.
     ///
-    /// Errors: `xdg-runtime-dir-missing` when `XDG_RUNTIME_DIR` names a directory that
-    /// does not exist; `auth-file-location-unknown` when nothing is known.
+    /// Errors (the core's, in [`CredentialError::Auth`]): `xdg-runtime-dir-missing` when
+    /// `XDG_RUNTIME_DIR` names a directory that does not exist;
+    /// `auth-file-location-unknown` when nothing is known.
     pub fn write_path(&self) -> Result<PathBuf, CredentialError> {
-        if let Some(file) = &self.registry_auth_file {
-            return Ok(file.clone());
-        }
-        if let Some(path) = self.primary_path()? {
-            return Ok(path);
-        }
-        self.xdg_config_home
-            .clone()
-            .or_else(|| self.home.as_ref().map(|h| h.join(".config")))
-            .map(|dir| dir.join("containers/auth.json"))
-            .ok_or(CredentialError::NoAuthFileLocation)
+        auth::auth_file_for_write(&self.core_env())
+            .map(PathBuf::from)
+            .map_err(|source| CredentialError::Auth { path: None, source })
     }
 
-    /// `$XDG_RUNTIME_DIR/containers/auth.json` or `/run/containers/<uid>/auth.json`.
-    fn primary_path(&self) -> Result<Option<PathBuf>, CredentialError> {
-        if let Some(dir) = &self.xdg_runtime_dir {
-            if !dir_exists(dir) {
-                return Err(CredentialError::RuntimeDirMissing { path: dir.clone() });
-            }
-            return Ok(Some(dir.join("containers/auth.json")));
+    /// The core's view of this environment, with the one fact the core cannot measure:
+    /// whether the `XDG_RUNTIME_DIR` directory is missing. Paths that are not UTF-8 are
+    /// converted lossily (the core works on strings, as Node's `process.env` does).
+    fn core_env(&self) -> AuthFileEnv {
+        let text = |p: &Option<PathBuf>| p.as_ref().map(|p| p.to_string_lossy().into_owned());
+        AuthFileEnv {
+            registry_auth_file: text(&self.registry_auth_file),
+            xdg_runtime_dir: text(&self.xdg_runtime_dir),
+            xdg_runtime_dir_missing: self
+                .xdg_runtime_dir
+                .as_deref()
+                .is_some_and(|dir| !dir_exists(dir)),
+            xdg_config_home: text(&self.xdg_config_home),
+            home: text(&self.home),
+            docker_config: text(&self.docker_config_dir),
+            uid: self.uid,
         }
-        Ok(self
-            .uid
-            .map(|uid| PathBuf::from(format!("/run/containers/{uid}/auth.json"))))
     }
 }
 
@@ -146,8 +125,8 @@ impl AuthPath {
     }
 }
 
-/// True unless `dir` is known not to exist; any other error is left for the read or
-/// write to report.
+/// True unless `dir` is known not to exist (`NotFound`, as containers/image checks
+/// `fs.ErrNotExist`); any other error is left for the read or write to report.
 fn dir_exists(dir: &Path) -> bool {
     match std::fs::metadata(dir) {
         Ok(_) => true,

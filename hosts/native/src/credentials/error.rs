@@ -39,21 +39,13 @@ pub enum CredentialError {
         source: AuthError,
     },
     /// The core rejected a key, a user name or an edit (login / logout), with no file
-    /// involved, or with the write target named in `path`.
+    /// involved, or with the write target named in `path`; or it found no auth file to
+    /// write (`xdg-runtime-dir-missing`, `auth-file-location-unknown`).
     Auth {
         /// The auth file being edited, if any.
         path: Option<PathBuf>,
         /// The core's error; its code is this error's code.
         source: AuthError,
-    },
-    /// No location for the writable auth file: none of `REGISTRY_AUTH_FILE`,
-    /// `XDG_RUNTIME_DIR`, the user id or `HOME` is known.
-    NoAuthFileLocation,
-    /// `XDG_RUNTIME_DIR` names a directory that does not exist (containers/image
-    /// refuses to write there rather than guess).
-    RuntimeDirMissing {
-        /// The directory.
-        path: PathBuf,
     },
     /// Writing the auth file failed.
     WriteFailed {
@@ -126,8 +118,6 @@ impl ErrorCode for CredentialError {
             CredentialError::AuthFile { source, .. }
             | CredentialError::Auth { source, .. }
             | CredentialError::HelperOutput { source, .. } => source.code(),
-            CredentialError::NoAuthFileLocation => "auth-file-location-unknown",
-            CredentialError::RuntimeDirMissing { .. } => "xdg-runtime-dir-missing",
             CredentialError::WriteFailed { .. } => "auth-file-write-failed",
             CredentialError::HelperInvalidName { .. } => "credential-helper-invalid-name",
             CredentialError::HelperNotFound { .. } => "credential-helper-not-found",
@@ -167,14 +157,6 @@ impl fmt::Display for CredentialError {
                 ),
                 None => write!(f, "{source} ({})", source.code()),
             },
-            CredentialError::NoAuthFileLocation => f.write_str(
-                "no auth file location: set REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR or HOME",
-            ),
-            CredentialError::RuntimeDirMissing { path } => write!(
-                f,
-                "{} set by XDG_RUNTIME_DIR does not exist; create it or unset XDG_RUNTIME_DIR",
-                path.display()
-            ),
             CredentialError::WriteFailed { path, reason } => {
                 write!(f, "cannot write auth file {}: {reason}", path.display())
             }

@@ -18,6 +18,7 @@
 //!
 //! - `decode_auth_config`: `{config: CRI AuthConfig (snake_case), registry_host}` →
 //!   credentials.
+//! - `auth_file_paths`: `{op: "read" | "write", env}` (see [`super::auth_files`]).
 //! - `docker_config`: `{op, …}` with op `parse` (→ `{auths: [keys], cred_helpers: {…},
 //!   creds_store}`), `lookup` (`key` → `{kind: "helper", helper}` |
 //!   `{kind: "credentials", credentials}` | `{kind: "none"}`), `helper_output` (`output`
@@ -58,6 +59,7 @@ pub fn run(name: &str, input: &Value) -> Option<Value> {
             let host = input.get("registry_host")?.as_str()?;
             result(decode_auth_config(&config, host).map(|c| credentials_json(&c, &shown)))
         }
+        "auth_file_paths" => super::auth_files::run(input)?,
         "docker_config" => docker_config(input, &shown)?,
         "keyring" => keyring(input, &shown)?,
         "parse_challenges" => {

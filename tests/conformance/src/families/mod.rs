@@ -3,6 +3,8 @@
 use serde_json::Value;
 
 mod auth;
+/// Public: the wasm runner parses its inputs with [`auth_files::env_in`].
+pub mod auth_files;
 mod config;
 mod digest;
 mod filter;

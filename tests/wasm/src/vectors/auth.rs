@@ -4,7 +4,9 @@ use serde_json::{json, Map, Value};
 use wasmtime::component::ResourceAny;
 
 use super::{error, output, strings, Cx, Out};
-use crate::bindings::exports::hoist::image::auth::{AuthConfig, Lookup, TokenFlow, TokenOptions};
+use crate::bindings::exports::hoist::image::auth::{
+    AuthConfig, AuthFileEnv, Lookup, TokenFlow, TokenOptions,
+};
 use crate::bindings::exports::hoist::image::types::{Credentials, Error, UserSecret};
 
 /// Secrets print as `<redacted>` unless the case exposes them (as the native runner does).
@@ -108,6 +110,7 @@ pub fn run(cx: &mut Cx<'_>, name: &str, input: &Value) -> Out {
                 shown.credentials(&c)
             })
         }
+        "auth_file_paths" => return auth_file_paths(cx, input),
         "docker_config" => return docker_config(cx, input, &shown),
         "keyring" => return keyring(cx, input, &shown),
         "parse_challenges" => {
@@ -408,6 +411,39 @@ fn token(cx: &mut Cx<'_>, input: &Value, shown: &Shown) -> Out {
             };
             json!({ "ok": a.call_fallback_to_get(&mut *cx.s, status, &c)? })
         }
+        _ => return Ok(None),
+    }))
+}
+
+/// `auth_file_paths`: the input read by the native runner's own parser, then passed
+/// through the WIT record.
+fn auth_file_paths(cx: &mut Cx<'_>, input: &Value) -> Out {
+    let Some(env) = input
+        .get("env")
+        .and_then(hoist_conformance::families::auth_files::env_in)
+    else {
+        return Ok(None);
+    };
+    let env = AuthFileEnv {
+        registry_auth_file: env.registry_auth_file,
+        xdg_runtime_dir: env.xdg_runtime_dir,
+        xdg_runtime_dir_missing: env.xdg_runtime_dir_missing,
+        xdg_config_home: env.xdg_config_home,
+        home: env.home,
+        docker_config: env.docker_config,
+        uid: env.uid,
+    };
+    let a = cx.c.hoist_image_auth();
+    Ok(Some(match input.get("op").and_then(Value::as_str) {
+        Some("read") => {
+            let list = a.call_auth_file_paths(&mut *cx.s, &env)?;
+            let list: Vec<Value> = list
+                .into_iter()
+                .map(|p| json!({ "path": p.path, "legacy": p.legacy }))
+                .collect();
+            json!({ "ok": list })
+        }
+        Some("write") => output(a.call_auth_file_for_write(&mut *cx.s, &env)?, Value::from),
         _ => return Ok(None),
     }))
 }
