@@ -142,20 +142,14 @@ impl fmt::Display for CredentialError {
             CredentialError::Unreadable { path, reason } => {
                 write!(f, "cannot read auth file {}: {reason}", path.display())
             }
-            CredentialError::AuthFile { path, source } => write!(
-                f,
-                "auth file {}: {source} ({})",
-                path.display(),
-                source.code()
-            ),
+            // The core's code is not repeated in these messages: `code()` carries it, and
+            // the CLI prints it as `hoist: error[CODE]: message`.
+            CredentialError::AuthFile { path, source } => {
+                write!(f, "auth file {}: {source}", path.display())
+            }
             CredentialError::Auth { path, source } => match path {
-                Some(path) => write!(
-                    f,
-                    "auth file {}: {source} ({})",
-                    path.display(),
-                    source.code()
-                ),
-                None => write!(f, "{source} ({})", source.code()),
+                Some(path) => write!(f, "auth file {}: {source}", path.display()),
+                None => write!(f, "{source}"),
             },
             CredentialError::WriteFailed { path, reason } => {
                 write!(f, "cannot write auth file {}: {reason}", path.display())
@@ -190,11 +184,9 @@ impl fmt::Display for CredentialError {
                 }
                 Ok(())
             }
-            CredentialError::HelperOutput { helper, source } => write!(
-                f,
-                "credential helper docker-credential-{helper}: {source} ({})",
-                source.code()
-            ),
+            CredentialError::HelperOutput { helper, source } => {
+                write!(f, "credential helper docker-credential-{helper}: {source}")
+            }
             CredentialError::HelperNamespaceUnsupported { helper, key } => write!(
                 f,
                 "credential helper docker-credential-{helper} stores hosts only, not the namespaced key {key:?}"
