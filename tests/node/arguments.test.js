@@ -116,10 +116,10 @@ test('every constructor, static function and method names the parameter of the w
   for (const [name, sig] of Object.entries(classes)) {
     const C = h[name];
     assert.throws(() => C(), argumentError(`${name} is a class`), `${name}()`);
-    if (sig.constructor === null) {
+    if (sig.construct === null) {
       assert.throws(() => new C(), argumentError(`${name} has no constructor`), `new ${name}`);
     } else {
-      for (const [param, args] of cases(sig.constructor)) {
+      for (const [param, args] of cases(sig.construct)) {
         assert.throws(() => new C(...args), argumentError(`new ${name}`, param), `new ${name}(${param})`);
       }
     }

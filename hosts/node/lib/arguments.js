@@ -66,6 +66,8 @@ function expected(type) {
 }
 
 function plural(type) {
+  if (type.includes('|')) return type.split('|').map(plural).join(' or ');
+  if (type.endsWith('[]')) return `arrays of ${plural(type.slice(0, -2))}`;
   const one = expected(type);
   if (one === 'a Uint8Array') return 'Uint8Arrays';
   return one.replace(/^an? /, '') + 's';

@@ -75,7 +75,7 @@ function describeReceiver(v) {
  * wrapper carries the guarded ones; the prototype's methods are guarded in place.
  */
 function wrapClass(name, Native, sig, classes) {
-  const ctor = sig.constructor;
+  const ctor = sig.construct;
   function Wrapped(...args) {
     if (new.target === undefined) throw invalidArgument(`${name} is a class: call it with new`);
     if (ctor === null) throw invalidArgument(`${name} has no constructor: use ${sig.madeBy}`);

@@ -134,12 +134,13 @@ const namesMethods = {
 };
 
 /**
- * Classes: name → `{ constructor, statics, methods }`. `constructor: null` means the class
- * cannot be constructed from JavaScript; `madeBy` then names what makes its instances.
+ * Classes: name → `{ construct, statics, methods }`: `construct` is the constructor's
+ * parameters, or null when the class cannot be constructed from JavaScript (`madeBy` then
+ * names what makes its instances).
  */
 const classes = {
   RegistriesConf: {
-    constructor: null,
+    construct: null,
     madeBy: 'RegistriesConf.parse',
     statics: { parse: s('text') },
     methods: {
@@ -151,7 +152,7 @@ const classes = {
     },
   },
   DockerConfig: {
-    constructor: null,
+    construct: null,
     madeBy: 'DockerConfig.parse',
     statics: { parse: [['bytes', 'bytes'], ['legacy', 'boolean?']] },
     methods: {
@@ -164,17 +165,17 @@ const classes = {
     },
   },
   Keyring: {
-    constructor: [],
+    construct: [],
     statics: {},
     methods: { add: [['config', 'DockerConfig']], lookup: s('image') },
   },
   Verifier: {
-    constructor: [['expected', 'string'], ['size', 'number?']],
+    construct: [['expected', 'string'], ['size', 'number?']],
     statics: {},
     methods: { update: [['chunk', 'bytes']], updateAsync: [['chunks', 'bytes[]']], finish: [], check: [] },
   },
   ImageIndex: {
-    constructor: [],
+    construct: [],
     statics: { fromJson: [['bytes', 'bytes']] },
     methods: {
       toJson: [],
@@ -189,13 +190,13 @@ const classes = {
     },
   },
   Filter: {
-    constructor: null,
+    construct: null,
     madeBy: 'Filter.parse',
     statics: { parse: [['filters', 'string[]'], ['index', 'ImageIndex?'], ['nowUnix', 'number?']] },
     methods: { clauses: [], matches: [['record', 'json']] },
   },
   StoreMeta: {
-    constructor: [],
+    construct: [],
     statics: { fromJson: [['bytes', 'bytes']] },
     methods: {
       toJson: [],
@@ -206,9 +207,9 @@ const classes = {
       ...namesMethods,
     },
   },
-  FileLock: { constructor: null, madeBy: 'tryLock', statics: {}, methods: { release: [] } },
+  FileLock: { construct: null, madeBy: 'tryLock', statics: {}, methods: { release: [] } },
   Puller: {
-    constructor: [
+    construct: [
       ['reference', 'string'], ['options', optional(pullerOptions)], ['now', 'number'],
       ['registriesConf', 'RegistriesConf?'],
     ],
