@@ -1,10 +1,16 @@
-// Types of the hoist-node native binding (bindings/node/src). Every function is
-// synchronous and throws an `Error` whose `code` is hoist-core's stable kebab-case code
-// (`invalid-argument` for arguments of the wrong shape). Bytes are `Uint8Array` (a
-// `Buffer` works too); times of the pull machine are host-monotonic milliseconds; the
-// image records' times are unix seconds.
+// Types of the hoist-node native binding (bindings/node/src), as the npm package `hoist`
+// exports it. Every function is synchronous and throws an `Error` whose `code` is
+// hoist-core's stable kebab-case code. An argument of the wrong type or shape (a number
+// where a string is expected, a missing field, a class called without `new`) throws a
+// `TypeError` with code `invalid-argument` whose message names the parameter (or field)
+// and the expected type, never the value: `invalid argument: parseReference(s): expected
+// a string, got a number`. Bytes are `Uint8Array` (a `Buffer` works too); times of the
+// pull machine are host-monotonic milliseconds; the image records' times are unix seconds.
 
-/** An error thrown by the binding: `code` is the core's stable code. */
+/**
+ * An error thrown by the binding: `code` is the core's stable code, or
+ * `invalid-argument` (then the error is a `TypeError`) for an argument of the wrong type.
+ */
 export interface CodedError extends Error {
   code: string
 }
@@ -253,7 +259,8 @@ export class Verifier {
   /**
    * Feeds `chunks` in order on a libuv worker thread (hashing leaves the event loop free).
    * Resolves `null`, or the failure once the stream outgrew its declared size. The chunks
-   * must not change until it settles; await it before feeding more.
+   * must not change until it settles; await it before feeding more. `chunks` that is not
+   * an array of `Uint8Array` throws (synchronously) `invalid-argument`.
    */
   updateAsync(chunks: Uint8Array[]): Promise<{ kind: 'size-mismatch'; actual: number } | null>
   readonly bytesVerified: number
@@ -413,7 +420,7 @@ export class ImageIndex {
   removeAll(image: string): Change[]
 }
 
-/** A parsed podman image filter. */
+/** A parsed podman image filter (`Filter.parse`; `new Filter()` throws `invalid-argument`). */
 export class Filter {
   static parse(filters: string[], index?: ImageIndex | null, nowUnix?: number | null): Filter
   clauses(): Array<{ key: string; negate: boolean; value: string }>

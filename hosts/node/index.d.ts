@@ -1,7 +1,9 @@
 // The npm package `hoist`: every function of the native binding (./binding.d.ts, copied
 // from bindings/node/index.d.ts at build time) plus the Node host below. Errors carry a
 // stable kebab-case `code` (the core's, or `cancelled`, `store-io`, `store-locked`,
-// `store-corrupt`, `blob-missing`, `invalid-argument`).
+// `store-corrupt`, `blob-missing`, `invalid-argument`). `invalid-argument` errors are
+// `TypeError`s naming the parameter and the expected type; the host's functions reject
+// with them before touching the store.
 import type { Credentials, ImageRecord, PullEvent, PullOutcome, Platform, Change, Descriptor, ManifestInfo, ImageConfigInfo } from './binding'
 
 export * from './binding'

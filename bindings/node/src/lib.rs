@@ -4,7 +4,10 @@
 //! and converts its arguments and result in [`convert`]; no protocol decision is made
 //! here. Names are the WIT interfaces' names in camelCase (`parse-reference` →
 //! `parseReference`), so the wasm component and this binding read the same. Errors are
-//! thrown as `Error` objects whose `.code` is the core's stable kebab-case code.
+//! thrown as `Error` objects whose `.code` is the core's stable kebab-case code. Node-API
+//! rejects an argument of the wrong type before this crate runs; the npm package's
+//! `lib/arguments.js` maps that rejection (and this crate's own `invalid-argument`) to a
+//! `TypeError` with code `invalid-argument` naming the parameter, on the failure path only.
 
 // napi-derive expands `#[napi]` items into FFI glue that needs `unsafe`; the hand-written
 // code in this crate has none.

@@ -2,10 +2,21 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use hoist::cli::Invocation;
 
 fn main() -> ExitCode {
-    let cli = hoist::cli::Cli::parse();
+    let cli = match hoist::cli::parse_args(std::env::args_os()) {
+        Ok(Invocation::Run(cli)) => cli,
+        Ok(Invocation::Print(text)) => {
+            // Help and version go to stdout, status 0; a closed stdout is no failure.
+            let _ = text.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("{}", e.report_line());
+            return ExitCode::from(e.exit_status());
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -21,7 +32,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{}", e.report_line());
-            ExitCode::FAILURE
+            ExitCode::from(e.exit_status())
         }
     }
 }

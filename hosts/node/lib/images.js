@@ -4,13 +4,14 @@
 // these functions read and write the files.
 const b = require('./binding');
 const { FsStore } = require('./store');
-const { HoistError } = require('./errors');
+const { checkHostArguments } = require('./arguments');
 
 /** Largest manifest or config `inspect` reads (the registry's limit). */
 const MAX_DOCUMENT = 4 << 20;
 
-function need(options) {
-  if (!options?.store) throw new HoistError('invalid-argument', 'invalid argument: options.store is required');
+/** The store of `options`, once every argument of host function `name` checked out. */
+function need(name, args, options) {
+  checkHostArguments(name, args);
   return FsStore.open(options.store);
 }
 
@@ -19,7 +20,7 @@ function need(options) {
  * `filters` are podman's (`dangling=true`, `label=k=v`, `reference=…`, `before=…`).
  */
 async function listImages(options) {
-  const store = await need(options);
+  const store = await need('listImages', [options], options);
   const index = (await store.readMeta()).index();
   const filter = b.Filter.parse(options.filters ?? [], index, Math.floor(Date.now() / 1000));
   return index.list(filter);
@@ -27,7 +28,7 @@ async function listImages(options) {
 
 /** An image's record, manifest descriptor, manifest and config. */
 async function inspect(image, options) {
-  const store = await need(options);
+  const store = await need('inspect', [image, options], options);
   const meta = await store.readMeta();
   const record = meta.index().resolve(image);
   const manifestDescriptor = meta.manifestDescriptor(record.id);
@@ -40,19 +41,19 @@ async function inspect(image, options) {
 
 /** Gives `image` the name `name`; returns the changes. */
 async function tag(image, name, options) {
-  const store = await need(options);
+  const store = await need('tag', [image, name, options], options);
   return store.update((meta) => meta.tag(image, name));
 }
 
 /** Removes `name` (or every name) from `image`; returns the changes. */
 async function untag(image, name, options) {
-  const store = await need(options);
+  const store = await need('untag', [image, name, options], options);
   return store.update((meta) => meta.untag(image, name ?? undefined));
 }
 
 /** Removes a name or an image (podman `rmi` rules, `force`); returns the changes. */
 async function removeImage(image, options) {
-  const store = await need(options);
+  const store = await need('removeImage', [image, options], options);
   return store.update((meta) => meta.remove(image, options.force ?? false));
 }
 

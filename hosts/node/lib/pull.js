@@ -14,6 +14,7 @@ const b = require('./binding');
 const { FsStore } = require('./store');
 const { HoistError, cancelled } = require('./errors');
 const { streamToStore } = require('./ingest');
+const { checkHostArguments } = require('./arguments');
 const { credentialEnv, resolveCredentials, HELPER_TIMEOUT_MS } = require('./credentials');
 
 /** Report progress to the machine every this many streamed bytes. */
@@ -240,12 +241,12 @@ function fromAuthFiles(reference, authFile, timeoutMs = HELPER_TIMEOUT_MS) {
  * bytes_downloaded}`). Errors carry the core's `.code`; a failed or cancelled pull leaves
  * the visible store exactly as it was.
  */
-async function pull(reference, options = {}) {
+async function pull(reference, options) {
+  checkHostArguments('pull', [reference, options]);
   const {
     store: root, auth, authFile, credentialHelperTimeout, platform, onProgress, signal, plainHttp,
     registriesConf, ca, maxConcurrentBlobs,
   } = options;
-  if (!root) throw new HoistError('invalid-argument', 'invalid argument: options.store is required');
   if (signal?.aborted) throw cancelled();
   const store = await FsStore.open(root);
   const conf = registriesConf ? b.RegistriesConf.parse(registriesConf) : undefined;

@@ -11,8 +11,8 @@
 //! ```
 //!
 //! Commands: `pull`, `images`, `inspect`, `tag`, `untag`, `rmi`, `ref`. Every failure
-//! ends the process with status 1 and one line, `hoist: error[CODE]: message`, with the
-//! same codes as the native CLI.
+//! ends the process with one line, `hoist: error[CODE]: message`, with the same codes as
+//! the native CLI, and status 1, or 2 for a command line that does not parse (`usage`).
 //!
 //! Only `pull` needs `wasi:http`; on a non-WASI target (so that `cargo build --workspace`
 //! works) it reports `unsupported-platform`, while the store commands work on any target

@@ -24,11 +24,17 @@
 //! - `login` reads the password only from stdin (`--password-stdin` is required), needs
 //!   `-u`, and stores the credentials without contacting the registry (podman checks them
 //!   first); the next pull uses them. `logout --all` does not exist.
-//! - Exit status is 1 for every failure (podman's `rmi` tells 1, 2 and 125 apart).
+//! - Exit status is 1 for every failure (podman's `rmi` tells 1, 2 and 125 apart), and 2
+//!   for a command line that does not parse (code `usage`, clap's own status; podman exits
+//!   125 and skopeo 1 there, neither telling "called wrongly" from "failed"). A usage error
+//!   is one line like every other failure, with clap's first line as the message; `--help`
+//!   and `--version` print to stdout with status 0. `hoist` without a command is a usage
+//!   error too (podman prints its help and then fails with "missing command").
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 mod common;
 mod error;
@@ -106,6 +112,39 @@ pub enum Command {
     Gc(maint::GcArgs),
     /// Serve the CRI image service on a unix socket (kubelet, crictl).
     Serve(serve::ServeArgs),
+}
+
+/// What a command line asks for.
+#[derive(Debug)]
+pub enum Invocation {
+    /// A command to run.
+    Run(Cli),
+    /// `--help` or `--version` (or `help`): clap's text, which [`clap::Error::print`]
+    /// writes to stdout; the process then exits 0.
+    Print(clap::Error),
+}
+
+/// Parses a command line (`args[0]` is the program name). Every parse failure is a
+/// [`CliError`] with code [`error::USAGE`], so it is reported as one line like every other
+/// failure instead of clap's multi-line message.
+pub fn parse_args<I, T>(args: I) -> Result<Invocation, CliError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    // Without a command, clap's derive default prints the help to stderr; ask for its
+    // "requires a subcommand" error instead (see the module docs).
+    let command = Cli::command().arg_required_else_help(false);
+    let parsed = command
+        .try_get_matches_from(args)
+        .and_then(|mut m| Cli::from_arg_matches_mut(&mut m));
+    match parsed {
+        Ok(cli) => Ok(Invocation::Run(cli)),
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            Ok(Invocation::Print(e))
+        }
+        Err(e) => Err(CliError::usage(&e)),
+    }
 }
 
 /// Runs a parsed command line.
