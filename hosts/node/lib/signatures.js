@@ -74,6 +74,8 @@ const functions = {
   parseImageLocation: s('s'),
   shortNameCandidates: [['conf', 'string'], ['name', 'string'], ['mode', 'string?']],
   // auth
+  authFilePaths: [['env', 'json']],
+  authFileForWrite: [['env', 'json']],
   decodeAuthConfig: [['config', 'json'], ['registryHost', 'string']],
   parseDockerConfig: [['bytes', 'bytes'], ['legacy', 'boolean?']],
   parseHelperOutput: [['bytes', 'bytes']],

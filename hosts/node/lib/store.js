@@ -164,6 +164,25 @@ class Staging {
     this.held = held;
     this.staged = new Map(); // digest -> size
     this.discarded = false;
+    /** Operations creating entries in `dir` right now (see `track`). */
+    this.inflight = new Set();
+  }
+
+  /**
+   * Runs `fn`, which creates an entry in this staging directory, as a tracked operation:
+   * `discard` waits for every tracked one before it removes the directory. Otherwise an
+   * abort could race a rename or link into it, and the recursive removal failed with
+   * ENOTEMPTY (seen once in the aborted-pull test under load).
+   */
+  async track(fn) {
+    this.checkLive();
+    const p = fn();
+    this.inflight.add(p);
+    try {
+      return await p;
+    } finally {
+      this.inflight.delete(p);
+    }
   }
 
   pathOf(digest) { return path.join(this.dir, stem(digest)); }
@@ -180,21 +199,23 @@ class Staging {
     const out = v.check();
     if (!out.digest) throw new HoistError(out.failure.kind, `blob ${digest} does not verify`);
     if (this.staged.has(digest)) return;
-    const tmp = path.join(this.dir, `${TMP_PREFIX}${uniqueSuffix()}`);
-    try {
-      const fh = await fs.open(tmp, 'wx');
+    await this.track(async () => {
+      const tmp = path.join(this.dir, `${TMP_PREFIX}${uniqueSuffix()}`);
       try {
-        await fh.writeFile(bytes);
-        await fh.sync();
-      } finally {
-        await fh.close();
+        const fh = await fs.open(tmp, 'wx');
+        try {
+          await fh.writeFile(bytes);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await fs.rename(tmp, this.pathOf(digest));
+      } catch (e) {
+        await fs.rm(tmp, { force: true });
+        throw ioError('stage', digest, e);
       }
-      await fs.rename(tmp, this.pathOf(digest));
-    } catch (e) {
-      await fs.rm(tmp, { force: true });
-      throw ioError('stage', digest, e);
-    }
-    await syncDir(this.dir);
+      await syncDir(this.dir);
+    });
     this.staged.set(digest, bytes.length);
   }
 
@@ -216,11 +237,13 @@ class Staging {
       const committed = await this.store.stat(digest);
       if (committed !== null) {
         if (committed !== size) throw new HoistError('size-mismatch', `blob ${digest} is ${committed} bytes, not ${size}`);
-        try {
-          await fs.link(this.store.blobPath(digest), own);
-        } catch (e) {
-          if (e.code !== 'EEXIST') throw ioError('link', own, e);
-        }
+        await this.track(async () => {
+          try {
+            await fs.link(this.store.blobPath(digest), own);
+          } catch (e) {
+            if (e.code !== 'EEXIST') throw ioError('link', own, e);
+          }
+        });
         this.staged.set(digest, committed);
         held.release();
         return null;
@@ -295,6 +318,7 @@ class Staging {
     if (this.discarded) return;
     this.discarded = true;
     this.staged.clear();
+    await Promise.allSettled([...this.inflight]);
     await fs.rm(this.dir, { recursive: true, force: true });
     this.held.release();
   }
@@ -379,9 +403,10 @@ class BlobWriter {
     this.closed = true;
     const own = this.staging.pathOf(this.digest);
     try {
-      this.staging.checkLive();
-      await fs.rename(this.partial, own);
-      await syncDir(this.staging.dir);
+      await this.staging.track(async () => {
+        await fs.rename(this.partial, own);
+        await syncDir(this.staging.dir);
+      });
       this.staging.staged.set(this.digest, this.size);
     } finally {
       this.held.release();
