@@ -199,23 +199,7 @@ class Staging {
     const out = v.check();
     if (!out.digest) throw new HoistError(out.failure.kind, `blob ${digest} does not verify`);
     if (this.staged.has(digest)) return;
-    await this.track(async () => {
-      const tmp = path.join(this.dir, `${TMP_PREFIX}${uniqueSuffix()}`);
-      try {
-        const fh = await fs.open(tmp, 'wx');
-        try {
-          await fh.writeFile(bytes);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        await fs.rename(tmp, this.pathOf(digest));
-      } catch (e) {
-        await fs.rm(tmp, { force: true });
-        throw ioError('stage', digest, e);
-      }
-      await syncDir(this.dir);
-    });
+    await this.track(() => writeAtomic(this.dir, this.pathOf(digest), bytes));
     this.staged.set(digest, bytes.length);
   }
 
