@@ -7,7 +7,7 @@ use hoist_core::display::{image_ids, images_table, ImagesColumns, Table};
 use hoist_core::filter::Filters;
 use hoist_core::manifest::Manifest;
 use hoist_core::reference::describe;
-use hoist_core::store::Change;
+use hoist_core::store::{inspect, Change};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -100,29 +100,16 @@ pub fn images(global: &Global, args: &[String]) -> Result<()> {
 fn inspect_one(store: &Store, input: &str) -> Result<Value> {
     let index = store.read_index()?;
     let record = index.resolve(input).map_err(Error::core)?.clone();
-    let descriptor = store.manifest_descriptor(&record.id)?.ok_or_else(|| {
-        Error::new(
-            "image-not-known",
-            format!("image {} has no manifest record", record.id),
-        )
-    })?;
+    let descriptor = inspect::manifest_of(&record, store.manifest_descriptor(&record.id)?)
+        .map_err(Error::core)?;
     let bytes = store.read_blob(&descriptor.digest, MAX_MANIFEST_SIZE)?;
     let manifest =
         Manifest::parse(&bytes, None, Some(&descriptor.media_type)).map_err(Error::core)?;
-    let config_digest = record
-        .config_digest
-        .clone()
-        .or_else(|| manifest.config().map(|d| d.digest.clone()))
-        .ok_or_else(|| {
-            Error::new(
-                "config-unknown",
-                format!("image {}: the store records no config blob", record.id),
-            )
-        })?;
+    let config_digest = inspect::config_digest(&record, &manifest).map_err(Error::core)?;
     let limit = u64::try_from(MAX_CONFIG_SIZE).unwrap_or(u64::MAX);
     let config =
         ImageConfig::parse(&store.read_blob(&config_digest, limit)?).map_err(Error::core)?;
-    hoist_core::store::inspect::document(&record, &descriptor, &manifest, &config_digest, &config)
+    inspect::document(&record, &descriptor, &manifest, &config_digest, &config)
         .map_err(|e| Error::new("json", e.to_string()))
 }
 

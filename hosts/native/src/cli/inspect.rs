@@ -7,7 +7,7 @@ use hoist_core::config::{ImageConfig, MAX_CONFIG_SIZE};
 use hoist_core::digest::Digest;
 use hoist_core::id::short_id;
 use hoist_core::manifest::Manifest;
-use hoist_core::store::ImageRecord;
+use hoist_core::store::{inspect, ImageRecord};
 use serde_json::{json, Value};
 
 use super::common::{self, human_ago, human_size, one_line, truncate, Table};
@@ -49,25 +49,12 @@ struct Loaded {
 fn load(settings: &Settings, store: &FsStore, input: &str) -> Result<Loaded, CliError> {
     let index = common::read_index(settings, store)?;
     let record = index.resolve(input).map_err(CliError::core)?.clone();
-    let descriptor = store.manifest_descriptor(&record.id)?.ok_or_else(|| {
-        CliError::new(
-            "image-not-known",
-            format!("image {} has no manifest record", record.id),
-        )
-    })?;
+    let descriptor = inspect::manifest_of(&record, store.manifest_descriptor(&record.id)?)
+        .map_err(CliError::core)?;
     let bytes = store.read_blob(&descriptor.digest, MAX_MANIFEST_SIZE)?;
     let manifest =
         Manifest::parse(&bytes, None, Some(&descriptor.media_type)).map_err(CliError::core)?;
-    let config_digest = record
-        .config_digest
-        .clone()
-        .or_else(|| manifest.config().map(|d| d.digest.clone()))
-        .ok_or_else(|| {
-            CliError::new(
-                "config-unknown",
-                format!("image {}: the store records no config blob", record.id),
-            )
-        })?;
+    let config_digest = inspect::config_digest(&record, &manifest).map_err(CliError::core)?;
     let limit = u64::try_from(MAX_CONFIG_SIZE).unwrap_or(u64::MAX);
     let config_bytes = store.read_blob(&config_digest, limit)?;
     let config = ImageConfig::parse(&config_bytes).map_err(CliError::core)?;
@@ -82,7 +69,7 @@ fn load(settings: &Settings, store: &FsStore, input: &str) -> Result<Loaded, Cli
 
 /// The `inspect` document of one image (its shape is the core's).
 fn document(l: &Loaded) -> Result<Value, CliError> {
-    hoist_core::store::inspect::document(
+    inspect::document(
         &l.record,
         &l.descriptor,
         &l.manifest,
