@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -129,15 +129,8 @@ fn serve(conn: TcpStream, seen: &Mutex<Vec<Seen>>) {
 }
 
 fn hoist(store: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hoist"));
-    cmd.arg("--store")
-        .arg(store)
-        .args(args)
-        .env("HOME", store.join("home"))
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("REGISTRY_AUTH_FILE")
-        .env_remove("DOCKER_CONFIG")
-        .env("CONTAINERS_REGISTRIES_CONF", "/dev/null");
+    let mut cmd = hoist_testkit::hoist_command(Path::new(env!("CARGO_BIN_EXE_hoist")), store);
+    cmd.args(args);
     for var in [
         "HTTPS_PROXY",
         "https_proxy",

@@ -6,19 +6,14 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use hoist_testkit::{digest_of, push, skopeo_inspect_raw, ImageBuilder, Platform, Registry, Setup};
+use hoist_testkit::{
+    digest_of, hoist_command, push, skopeo_inspect_raw, ImageBuilder, Platform, Registry, Setup,
+};
 
 fn hoist(store: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hoist"))
-        .arg("--store")
-        .arg(store)
+    // Never pick up the developer's auth files or registries.conf.
+    hoist_command(Path::new(env!("CARGO_BIN_EXE_hoist")), store)
         .args(args)
-        // Never pick up the developer's auth files or registries.conf.
-        .env("HOME", store.join("home"))
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("REGISTRY_AUTH_FILE")
-        .env_remove("DOCKER_CONFIG")
-        .env("CONTAINERS_REGISTRIES_CONF", "/dev/null")
         .output()
         .expect("hoist runs")
 }

@@ -76,15 +76,8 @@ fn wasi(store: &Path, args: &[&str]) -> Output {
 }
 
 fn native(store: &Path, args: &[&str]) -> Output {
-    Command::new(native_bin())
-        .arg("--store")
-        .arg(store)
+    hoist_testkit::hoist_command(native_bin(), store)
         .args(args)
-        .env("HOME", store.join("home"))
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("REGISTRY_AUTH_FILE")
-        .env_remove("DOCKER_CONFIG")
-        .env("CONTAINERS_REGISTRIES_CONF", "/dev/null")
         .output()
         .expect("hoist runs")
 }

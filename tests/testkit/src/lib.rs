@@ -64,6 +64,7 @@
 
 use std::fmt;
 
+pub mod command;
 pub mod fake;
 pub mod http;
 pub mod image;
@@ -72,6 +73,7 @@ pub mod registry;
 pub mod skopeo;
 pub mod token;
 
+pub use command::{hoist_command, isolate};
 pub use image::{
     BuiltImage, BuiltLayer, BuiltManifest, Descriptor, ImageBuilder, ManifestFormat, Platform,
 };

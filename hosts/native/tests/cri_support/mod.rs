@@ -27,15 +27,7 @@ pub struct Server {
 
 /// A `hoist` command with the test environment (no user auth files, no registries.conf).
 pub fn hoist_command(store: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_hoist"));
-    c.arg("--store")
-        .arg(store)
-        .env("HOME", store.join("home"))
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("REGISTRY_AUTH_FILE")
-        .env_remove("DOCKER_CONFIG")
-        .env("CONTAINERS_REGISTRIES_CONF", "/dev/null");
-    c
+    hoist_testkit::hoist_command(Path::new(env!("CARGO_BIN_EXE_hoist")), store)
 }
 
 impl Server {

@@ -424,17 +424,12 @@ pub fn origin_of(url: &str) -> String {
 pub fn hoist_cmd(store: &Path, home: &Path) -> Command {
     std::fs::create_dir_all(home).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hoist"));
-    cmd.arg("--store")
-        .arg(store)
-        .env("HOME", home)
-        .env_remove("XDG_RUNTIME_DIR")
-        .env_remove("DOCKER_CONFIG")
-        .env_remove("REGISTRY_AUTH_FILE")
+    cmd.arg("--store").arg(store);
+    hoist_testkit::isolate(&mut cmd, home)
         .env_remove("HTTPS_PROXY")
         .env_remove("HTTP_PROXY")
         .env_remove("https_proxy")
         .env_remove("http_proxy")
-        .env("CONTAINERS_REGISTRIES_CONF", "/dev/null")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
