@@ -22,16 +22,9 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo_ apt-get update -q && DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -q "${need[@]}"
 fi
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$work/config.yml" <<YML
-version: 0.1
-storage: { filesystem: { rootdirectory: $work/storage } }
-http: { addr: 127.0.0.1:$port }
-YML
-docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
-reg=$!
-trap 'kill $reg 2>/dev/null; wait $reg 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+# start_registry: docker-registry on a free 127.0.0.1 port, stopped on exit.
+source tests/bench/registry.sh
+start_registry
 cargo run -q --release -p hoist-testkit --example make-image -- "$work/layout" demo >/dev/null
 skopeo copy -q --dest-tls-verify=false "oci:$work/layout:demo" "docker://127.0.0.1:$port/demo/hello:1"
 "$hoist" pull --plain-http "127.0.0.1:$port/demo/hello:1"

@@ -1,5 +1,5 @@
-# Sourced by the pull benchmarks (pull.sh, node.sh, wasi.sh). Needs $work (an existing
-# scratch directory).
+# Sourced by the pull benchmarks (pull.sh, node.sh, wasi.sh), tests/demo.sh and
+# tests/wasmtime-cli.sh. Needs $work (an existing scratch directory).
 #   start_registry        Debian's docker-registry on a free 127.0.0.1 port, its storage in
 #                         $work; sets $port; stopped, and $work removed, when the script exits.
 #   push_medium MAKE_IMAGE  the medium bench image (8 layers x 25 MB, seed 4242) as
